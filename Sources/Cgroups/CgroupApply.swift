@@ -1,0 +1,187 @@
+import OCISpec
+
+extension CgroupManager {
+    /// Where a controller's files live: its own v1 hierarchy, or the cgroup2 directory.
+    enum Place {
+        case v1(String)
+        case v2(String)
+    }
+
+    /// v1 wins in hybrid mode; cgroup2 serves the controllers that are not mounted on v1
+    /// (on this kind of host: hugetlb).
+    func place(_ controller: String) -> Place? {
+        if mode != .unified, let dir = paths[controller] { return .v1(dir) }
+        if mode != .legacy, let dir = paths[""] { return .v2(dir) }
+        return nil
+    }
+
+    func notMounted(_ controller: String) -> CgroupError {
+        CgroupError("cannot set \(controller) limits: the \(controller) cgroup controller is not mounted")
+    }
+
+    /// Writes every resource that is set. Device rules are written on v1 only; on cgroup v2
+    /// they need an eBPF program (see `needsDeviceBPF`).
+    public func apply(_ r: LinuxResources) throws {
+        if let unified = r.unified, !unified.isEmpty, mode == .legacy || paths[""] == nil {
+            throw CgroupError("unified resources require cgroup v2")
+        }
+        if let cpu = r.cpu {
+            if cpu.hasSchedulerFields {
+                switch place("cpu") {
+                case .v1(let dir): try V1.cpu(dir, cpu)
+                case .v2(let dir): try V2.cpu(dir, cpu)
+                case nil: throw notMounted("cpu")
+                }
+            }
+            if cpu.cpus?.isEmpty == false || cpu.mems?.isEmpty == false {
+                switch place("cpuset") {
+                case .v1(let dir), .v2(let dir): try Self.cpuset(dir, cpu)
+                case nil: throw notMounted("cpuset")
+                }
+            }
+        }
+        if let memory = r.memory, memory.hasFields {
+            switch place("memory") {
+            case .v1(let dir): try V1.memory(dir, memory)
+            case .v2(let dir): try V2.memory(dir, memory)
+            case nil: throw notMounted("memory")
+            }
+        }
+        if let pids = r.pids {
+            switch place("pids") {
+            case .v1(let dir), .v2(let dir):
+                try CgroupFS.write(dir, "pids.max", pids.limit > 0 ? String(pids.limit) : "max")
+            case nil: throw notMounted("pids")
+            }
+        }
+        if let io = r.blockIO, io.hasFields {
+            switch place("blkio") {
+            case .v1(let dir): try V1.blockIO(dir, io)
+            case .v2(let dir): try V2.io(dir, io)
+            case nil: throw notMounted("blkio")
+            }
+        }
+        if let limits = r.hugepageLimits, !limits.isEmpty {
+            switch place("hugetlb") {
+            case .v1(let dir): try Self.hugetlb(dir, limits, limitFile: "limit_in_bytes")
+            case .v2(let dir): try Self.hugetlb(dir, limits, limitFile: "max")
+            case nil: throw notMounted("hugetlb")
+            }
+        }
+        if let network = r.network { try applyNetwork(network) }
+        if let rdma = r.rdma, !rdma.isEmpty {
+            switch place("rdma") {
+            case .v1(let dir), .v2(let dir): try Self.rdma(dir, rdma)
+            case nil: throw notMounted("rdma")
+            }
+        }
+        if let devices = r.devices, !devices.isEmpty, mode != .unified, let dir = paths["devices"] {
+            try V1.devices(dir, devices)
+        }
+        // Raw cgroup2 files go last so that they override what the fields above wrote.
+        if let unified = r.unified, let dir = paths[""] {
+            try V2.unified(dir, unified)
+        }
+    }
+
+    static func cpuset(_ dir: String, _ cpu: LinuxCPU) throws {
+        // cpus before mems: v1 refuses an empty cpus with tasks attached either way,
+        // and this is the order runc uses.
+        if let cpus = cpu.cpus, !cpus.isEmpty { try CgroupFS.write(dir, "cpuset.cpus", cpus) }
+        if let mems = cpu.mems, !mems.isEmpty { try CgroupFS.write(dir, "cpuset.mems", mems) }
+    }
+
+    static func hugetlb(_ dir: String, _ limits: [LinuxHugepageLimit], limitFile: String) throws {
+        for l in limits {
+            guard !l.pageSize.isEmpty, !l.pageSize.contains("/") else {
+                throw CgroupError("invalid hugepage size \"\(l.pageSize)\"")
+            }
+            try CgroupFS.write(dir, "hugetlb.\(l.pageSize).\(limitFile)", String(l.limit))
+            // Newer kernels also account reservations; keep that limit in step as runc does.
+            let rsvd = "hugetlb.\(l.pageSize).rsvd.\(limitFile)"
+            if CgroupFS.exists(CgroupFS.join(dir, rsvd)) {
+                try CgroupFS.write(dir, rsvd, String(l.limit))
+            }
+        }
+    }
+
+    static func rdma(_ dir: String, _ rdma: [String: LinuxRdma]) throws {
+        for device in rdma.keys.sorted() {
+            guard let limit = rdma[device] else { continue }
+            var line = device
+            if let h = limit.hcaHandles { line += " hca_handle=\(h)" }
+            if let o = limit.hcaObjects { line += " hca_object=\(o)" }
+            guard line != device else { continue }
+            try CgroupFS.write(dir, "rdma.max", line)
+        }
+    }
+
+    /// net_cls/net_prio exist only on v1; cgroup v2 has no equivalent, so there the
+    /// settings are ignored as runc does.
+    func applyNetwork(_ n: LinuxNetwork) throws {
+        guard mode != .unified else { return }
+        if let classID = n.classID, classID != 0 {
+            guard let dir = paths["net_cls"] else { throw notMounted("net_cls") }
+            try CgroupFS.write(dir, "net_cls.classid", String(classID))
+        }
+        if let priorities = n.priorities, !priorities.isEmpty {
+            guard let dir = paths["net_prio"] else { throw notMounted("net_prio") }
+            for p in priorities {
+                try CgroupFS.write(dir, "net_prio.ifpriomap", "\(p.name) \(p.priority)")
+            }
+        }
+    }
+}
+
+// MARK: conversions shared by tests and the runtime
+
+public enum CgroupConvert {
+    /// cpu.shares (2...262144, default 1024) to cpu.weight (1...10000, default 100).
+    public static func cpuWeight(fromShares shares: UInt64) -> UInt64 {
+        guard shares != 0 else { return 0 }
+        let s = min(max(shares, 2), 262_144)
+        return 1 + ((s - 2) * 9999) / 262_142
+    }
+
+    /// blkio.weight (10...1000) to io.weight (1...10000).
+    public static func ioWeight(fromBlkioWeight weight: UInt16) -> UInt64 {
+        guard weight != 0 else { return 0 }
+        let w = UInt64(min(max(weight, 10), 1000))
+        return 1 + (w - 10) * 9999 / 990
+    }
+
+    /// The spec's swap is memory+swap (v1 memsw); v2's memory.swap.max is swap alone.
+    /// Returns -1 for "max", 0 for "leave unset".
+    public static func swapMax(swap: Int64, limit: Int64) throws -> Int64 {
+        if limit == -1 && swap == 0 { return -1 }
+        if swap == -1 || swap == 0 { return swap }
+        if limit == 0 || limit == -1 {
+            throw CgroupError("unable to set swap limit without memory limit")
+        }
+        if limit < 0 { throw CgroupError("invalid memory value: \(limit)") }
+        if swap < limit { throw CgroupError("memory+swap limit (\(swap)) should be >= memory limit (\(limit))") }
+        return swap - limit
+    }
+}
+
+extension LinuxCPU {
+    var hasSchedulerFields: Bool {
+        (shares ?? 0) != 0 || (quota ?? 0) != 0 || (period ?? 0) != 0 || burst != nil
+            || (realtimeRuntime ?? 0) != 0 || (realtimePeriod ?? 0) != 0 || idle != nil
+    }
+}
+
+extension LinuxMemory {
+    var hasFields: Bool {
+        (limit ?? 0) != 0 || (reservation ?? 0) != 0 || (swap ?? 0) != 0 || (kernelTCP ?? 0) != 0
+            || swappiness != nil || disableOOMKiller == true
+    }
+}
+
+extension LinuxBlockIO {
+    var hasFields: Bool {
+        (weight ?? 0) != 0 || (leafWeight ?? 0) != 0 || weightDevice?.isEmpty == false
+            || throttleReadBpsDevice?.isEmpty == false || throttleWriteBpsDevice?.isEmpty == false
+            || throttleReadIOPSDevice?.isEmpty == false || throttleWriteIOPSDevice?.isEmpty == false
+    }
+}

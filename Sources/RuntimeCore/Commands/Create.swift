@@ -1,0 +1,186 @@
+import Glibc
+import FoundationEssentials
+import CLinux
+import LinuxSys
+import OCISpec
+import Cgroups
+
+public struct CreateOptions {
+    public var id = ""
+    public var bundle = "."
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var noPivot = false
+    public var preserveFds = 0
+    /// For `run` in the foreground: the console socket is our own socketpair.
+    var consoleFd: Int32 = -1
+}
+
+/// `create`: everything up to the user process's exec, which waits for `start`.
+enum Create {
+    static func run(_ rt: Runtime, _ o: CreateOptions) throws -> ContainerRecord {
+        let bundle = try absolute(o.bundle)
+        let spec = try Spec.load(from: bundle + "/config.json")
+        try Validation.check(spec)
+        guard let process = spec.process else { throw RuntimeError("config.json: process is required to create a container") }
+        let rootPath = spec.root?.path ?? "rootfs"
+        let rootfs = try realPath(rootPath.hasPrefix("/") ? rootPath : bundle + "/" + rootPath, what: "root.path (rootfs)")
+        guard FileIO.isDirectory(rootfs) else { throw RuntimeError("root.path \(rootfs) is not a directory") }
+        let namespaces = try NamespacePlan(spec.linux?.namespaces)
+        let plan = try ProcessPlan(process: process, seccomp: spec.linux?.seccomp)
+        for w in plan.warnings { rt.log.warn(w) }
+        if process.terminal == true && o.consoleSocket == nil && o.consoleFd < 0 {
+            throw RuntimeError("process.terminal is true: --console-socket is required to receive the pty master (or use `run` in the foreground)")
+        }
+        if namespaces.new.contains(.user) && (spec.linux?.uidMappings ?? []).isEmpty {
+            throw RuntimeError("linux.uidMappings is required with a new user namespace")
+        }
+        let cgroup = try CgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: o.id)
+        if spec.linux?.resources?.unified?.isEmpty == false && cgroup.mode != .unified {
+            throw RuntimeError("linux.resources.unified requires cgroup v2 (this host runs cgroup \(cgroup.mode.rawValue))")
+        }
+
+        try rt.store.claim(o.id)
+        var cleanup = Cleanup(store: rt.store, id: o.id, cgroup: cgroup)
+        defer { cleanup.run() }
+
+        var consoleFd = o.consoleFd
+        if let path = o.consoleSocket {
+            consoleFd = try sys("connect", "console socket \(path)") { berth_unix_connect(path, Int32(SOCK_STREAM.rawValue)) }
+        }
+        defer { if consoleFd >= 0 && o.consoleFd < 0 { close(consoleFd) } }
+        let listenFd = try sys("listen", rt.store.startSocket(o.id)) {
+            berth_unix_listen(shortPath(rt.store.startSocket(o.id)), 1, Int32(SOCK_STREAM.rawValue))
+        }
+        defer { close(listenFd) }
+
+        var record = ContainerRecord(id: o.id, initPid: 0, initStartTime: 0, bundle: bundle, rootfs: rootfs,
+                                     created: rfc3339Now(), owner: ownerName(), cgroup: cgroup, spec: spec)
+        let store = rt.store
+        let base = record
+        let pair = try SyncChannel.pair()
+        let ctx = InitContext(id: o.id, spec: spec, bundle: bundle, rootfs: rootfs, namespaces: namespaces,
+                              process: plan, cgroup: cgroup, consoleSocket: consoleFd, listenFd: listenFd,
+                              preserveFds: o.preserveFds, noPivot: o.noPivot,
+                              hooksState: { pid in var r = base; r.initPid = pid; return r.hookState(store: store, status: .creating) })
+        let intermediate = berth_clone_fork(0)
+        if intermediate < 0 { throw SyscallError("fork", "") }
+        if intermediate == 0 {
+            pair.parent.close()
+            Intermediate.run(namespaces: namespaces, timeOffsets: spec.linux?.timeOffsets, sync: pair.child) { sync in
+                ContainerInit.run(ctx, sync: sync)
+            }
+        }
+        pair.child.close()
+        let sync = pair.parent
+        defer { sync.close() }
+        cleanup.intermediate = intermediate
+        while let msg = try sync.receive() {
+            if msg == "userns" {
+                try writeIDMaps(pid: intermediate, spec.linux)
+                try sync.send("userns-ok")
+            } else if msg.hasPrefix("pid ") {
+                guard let pid = Int32(msg.dropFirst(4)) else { throw RuntimeError("bad pid message \(msg)") }
+                var st: Int32 = 0
+                _ = waitpid(intermediate, &st, 0)
+                cleanup.intermediate = 0
+                cleanup.initPid = pid
+                record.initPid = pid
+                record.initStartTime = berth_proc_start_time(pid)
+                try cgroup.create()
+                cleanup.cgroupCreated = true
+                if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
+                try cgroup.addProcess(pid)
+                try sync.send("cgroup-ok \(pid)")
+            } else if msg == "hooks" {
+                let state = record.hookState(store: store, status: .creating)
+                if let h = spec.hooks?.prestart { try HookRunner.run(h, phase: "prestart", state: state) }
+                if let h = spec.hooks?.createRuntime { try HookRunner.run(h, phase: "createRuntime", state: state) }
+                try sync.send("hooks-ok")
+            } else if msg == "ready" {
+                try store.save(record)
+                if let p = o.pidFile { try writePidFile(p, record.initPid) }
+                cleanup.disarm()
+                return record
+            } else if msg.hasPrefix("error ") {
+                throw RuntimeError(String(msg.dropFirst(6)))
+            } else {
+                throw RuntimeError("unexpected message from container init: \(msg)")
+            }
+        }
+        throw RuntimeError("container init exited before the container was created")
+    }
+
+    static func writeIDMaps(pid: pid_t, _ linux: Linux?) throws {
+        func render(_ m: [LinuxIDMapping]?) -> String {
+            (m ?? []).map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
+        }
+        try FileIO.writeExisting("/proc/\(pid)/uid_map", render(linux?.uidMappings))
+        if let g = linux?.gidMappings, !g.isEmpty {
+            try FileIO.writeExisting("/proc/\(pid)/gid_map", render(g))
+        }
+    }
+}
+
+/// Undoes a failed create: no state dir, cgroup, or process may be left behind.
+struct Cleanup {
+    let store: StateStore
+    let id: String
+    let cgroup: CgroupManager
+    var intermediate: pid_t = 0
+    var initPid: pid_t = 0
+    var cgroupCreated = false
+    private var armed = true
+
+    init(store: StateStore, id: String, cgroup: CgroupManager) {
+        self.store = store; self.id = id; self.cgroup = cgroup
+    }
+
+    mutating func disarm() { armed = false }
+
+    func run() {
+        guard armed else { return }
+        var st: Int32 = 0
+        if intermediate > 0 { kill(intermediate, SIGKILL); _ = waitpid(intermediate, &st, 0) }
+        if initPid > 0 {
+            kill(initPid, SIGKILL)
+            Wait.forExit(pid: initPid, timeout: 5)
+        }
+        if cgroupCreated {
+            try? cgroup.killAll(signal: SIGKILL)
+            try? cgroup.destroy()
+        }
+        store.remove(id)
+    }
+}
+
+func absolute(_ path: String) throws -> String {
+    if path.hasPrefix("/") { return try realPath(path, what: "bundle") }
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX))
+    guard getcwd(&buf, buf.count) != nil else { throw SyscallError("getcwd", "") }
+    return try realPath(String(cString: buf) + "/" + path, what: "bundle")
+}
+
+func realPath(_ path: String, what: String) throws -> String {
+    guard let r = realpath(path, nil) else { throw SyscallError("\(what)", path) }
+    defer { free(r) }
+    return String(cString: r)
+}
+
+/// sun_path holds 108 bytes; long state paths go through /proc/self/fd of the directory.
+func shortPath(_ path: String) -> String {
+    if path.utf8.count < 100 { return path }
+    let dir = FileIO.parent(of: path)
+    let fd = berth_open_path_dir(dir) // left open for the process's lifetime on purpose: the path refers to it
+    return fd < 0 ? path : "/proc/self/fd/\(fd)/" + FileIO.base(of: path)
+}
+
+func ownerName() -> String {
+    let uid = getuid()
+    if let pw = getpwuid(uid), let n = pw.pointee.pw_name { return String(cString: n) }
+    return String(uid)
+}
+
+func writePidFile(_ path: String, _ pid: Int32) throws {
+    try FileIO.writeAtomic(path, Array(String(pid).utf8), mode: 0o644)
+}
