@@ -5,6 +5,20 @@ extension CgroupManager {
     enum Place {
         case v1(String)
         case v2(String)
+
+        /// On v2 a missing file is explained as a controller that is not enabled.
+        func write(_ file: String, _ value: String) throws {
+            switch self {
+            case .v1(let dir): try CgroupFS.write(dir, file, value)
+            case .v2(let dir): try V2.write(dir, file, value)
+            }
+        }
+
+        func exists(_ file: String) -> Bool {
+            switch self {
+            case .v1(let dir), .v2(let dir): return CgroupFS.exists(CgroupFS.join(dir, file))
+            }
+        }
     }
 
     /// v1 wins in hybrid mode; cgroup2 serves the controllers that are not mounted on v1
@@ -34,10 +48,8 @@ extension CgroupManager {
                 }
             }
             if cpu.cpus?.isEmpty == false || cpu.mems?.isEmpty == false {
-                switch place("cpuset") {
-                case .v1(let dir), .v2(let dir): try Self.cpuset(dir, cpu)
-                case nil: throw notMounted("cpuset")
-                }
+                guard let p = place("cpuset") else { throw notMounted("cpuset") }
+                try Self.cpuset(p, cpu)
             }
         }
         if let memory = r.memory, memory.hasFields {
@@ -48,11 +60,8 @@ extension CgroupManager {
             }
         }
         if let pids = r.pids {
-            switch place("pids") {
-            case .v1(let dir), .v2(let dir):
-                try CgroupFS.write(dir, "pids.max", pids.limit > 0 ? String(pids.limit) : "max")
-            case nil: throw notMounted("pids")
-            }
+            guard let p = place("pids") else { throw notMounted("pids") }
+            try p.write("pids.max", pids.limit > 0 ? String(pids.limit) : "max")
         }
         if let io = r.blockIO, io.hasFields {
             switch place("blkio") {
@@ -62,21 +71,20 @@ extension CgroupManager {
             }
         }
         if let limits = r.hugepageLimits, !limits.isEmpty {
-            switch place("hugetlb") {
-            case .v1(let dir): try Self.hugetlb(dir, limits, limitFile: "limit_in_bytes")
-            case .v2(let dir): try Self.hugetlb(dir, limits, limitFile: "max")
-            case nil: throw notMounted("hugetlb")
-            }
+            guard let p = place("hugetlb") else { throw notMounted("hugetlb") }
+            try Self.hugetlb(p, limits)
         }
         if let network = r.network { try applyNetwork(network) }
         if let rdma = r.rdma, !rdma.isEmpty {
-            switch place("rdma") {
-            case .v1(let dir), .v2(let dir): try Self.rdma(dir, rdma)
-            case nil: throw notMounted("rdma")
-            }
+            guard let p = place("rdma") else { throw notMounted("rdma") }
+            try Self.rdma(p, rdma)
         }
-        if let devices = r.devices, !devices.isEmpty, mode != .unified, let dir = paths["devices"] {
-            try V1.devices(dir, devices)
+        if let devices = r.devices, !devices.isEmpty, mode != .unified {
+            if let dir = paths["devices"] {
+                try V1.devices(dir, devices)
+            } else if mode == .legacy {
+                throw notMounted("devices")
+            }
         }
         // Raw cgroup2 files go last so that they override what the fields above wrote.
         if let unified = r.unified, let dir = paths[""] {
@@ -84,35 +92,36 @@ extension CgroupManager {
         }
     }
 
-    static func cpuset(_ dir: String, _ cpu: LinuxCPU) throws {
-        // cpus before mems: v1 refuses an empty cpus with tasks attached either way,
-        // and this is the order runc uses.
-        if let cpus = cpu.cpus, !cpus.isEmpty { try CgroupFS.write(dir, "cpuset.cpus", cpus) }
-        if let mems = cpu.mems, !mems.isEmpty { try CgroupFS.write(dir, "cpuset.mems", mems) }
+    static func cpuset(_ p: Place, _ cpu: LinuxCPU) throws {
+        if let cpus = cpu.cpus, !cpus.isEmpty { try p.write("cpuset.cpus", cpus) }
+        if let mems = cpu.mems, !mems.isEmpty { try p.write("cpuset.mems", mems) }
     }
 
-    static func hugetlb(_ dir: String, _ limits: [LinuxHugepageLimit], limitFile: String) throws {
+    static func hugetlb(_ p: Place, _ limits: [LinuxHugepageLimit]) throws {
+        let limitFile: String
+        switch p {
+        case .v1: limitFile = "limit_in_bytes"
+        case .v2: limitFile = "max"
+        }
         for l in limits {
             guard !l.pageSize.isEmpty, !l.pageSize.contains("/") else {
                 throw CgroupError("invalid hugepage size \"\(l.pageSize)\"")
             }
-            try CgroupFS.write(dir, "hugetlb.\(l.pageSize).\(limitFile)", String(l.limit))
+            try p.write("hugetlb.\(l.pageSize).\(limitFile)", String(l.limit))
             // Newer kernels also account reservations; keep that limit in step as runc does.
             let rsvd = "hugetlb.\(l.pageSize).rsvd.\(limitFile)"
-            if CgroupFS.exists(CgroupFS.join(dir, rsvd)) {
-                try CgroupFS.write(dir, rsvd, String(l.limit))
-            }
+            if p.exists(rsvd) { try p.write(rsvd, String(l.limit)) }
         }
     }
 
-    static func rdma(_ dir: String, _ rdma: [String: LinuxRdma]) throws {
+    static func rdma(_ p: Place, _ rdma: [String: LinuxRdma]) throws {
         for device in rdma.keys.sorted() {
             guard let limit = rdma[device] else { continue }
             var line = device
             if let h = limit.hcaHandles { line += " hca_handle=\(h)" }
             if let o = limit.hcaObjects { line += " hca_object=\(o)" }
             guard line != device else { continue }
-            try CgroupFS.write(dir, "rdma.max", line)
+            try p.write("rdma.max", line)
         }
     }
 
@@ -172,6 +181,16 @@ extension LinuxCPU {
 }
 
 extension LinuxMemory {
+    /// -1 is "unlimited"; any other negative number is a mistake, not a huge limit.
+    func validate() throws {
+        let values: [(String, Int64?)] = [
+            ("limit", limit), ("reservation", reservation), ("swap", swap), ("kernelTCP", kernelTCP),
+        ]
+        for case let (name, value?) in values where value < -1 {
+            throw CgroupError("invalid memory \(name) \(value): must be -1 (unlimited) or a byte count")
+        }
+    }
+
     var hasFields: Bool {
         (limit ?? 0) != 0 || (reservation ?? 0) != 0 || (swap ?? 0) != 0 || (kernelTCP ?? 0) != 0
             || swappiness != nil || disableOOMKiller == true

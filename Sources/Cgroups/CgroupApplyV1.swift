@@ -50,6 +50,7 @@ enum V1 {
     }
 
     static func memory(_ dir: String, _ m: LinuxMemory) throws {
+        try m.validate()
         let limit = m.limit ?? 0
         var swap = m.swap ?? 0
         if m.checkBeforeUpdate == true, limit > 0 {

@@ -47,6 +47,7 @@ enum V2 {
     }
 
     static func memory(_ dir: String, _ m: LinuxMemory) throws {
+        try m.validate()
         let limit = m.limit ?? 0
         let swapMax = try CgroupConvert.swapMax(swap: m.swap ?? 0, limit: limit)
         if m.checkBeforeUpdate == true, limit > 0 {

@@ -7,12 +7,12 @@ public struct CgroupManager: Codable, Sendable {
     /// v1: controller name ("memory", "cpu", "name=systemd") -> directory of the container's
     /// cgroup; co-mounted controllers share a directory. The cgroup2 directory is under "".
     public var paths: [String: String]
-    /// Same keys as `paths`: the mount point each directory lives under, so `create` knows
-    /// which ancestors belong to the hierarchy.
-    var mountPoints: [String: String]
+    /// Same keys as `paths`: the mount point of each hierarchy ("/sys/fs/cgroup/cpu,cpuacct",
+    /// "/sys/fs/cgroup/unified"), which tells `create` where its ancestors start.
+    public private(set) var mountPoints: [String: String]
 
     public static func detectMode() throws -> CgroupMode {
-        try detectMode(mountInfo: CgroupFS.read(path: "/proc/self/mountinfo"))
+        try detectMode(mountInfo: CgroupMountTable.visibleOnly(CgroupFS.read(path: "/proc/self/mountinfo")))
     }
 
     static func detectMode(mountInfo: String) throws -> CgroupMode {
@@ -25,7 +25,7 @@ public struct CgroupManager: Codable, Sendable {
     public init(cgroupsPath: String?, containerID: String) throws {
         try self.init(
             cgroupsPath: cgroupsPath, containerID: containerID,
-            mountInfo: CgroupFS.read(path: "/proc/self/mountinfo"),
+            mountInfo: CgroupMountTable.visibleOnly(CgroupFS.read(path: "/proc/self/mountinfo")),
             selfCgroup: CgroupFS.read(path: "/proc/self/cgroup"))
     }
 

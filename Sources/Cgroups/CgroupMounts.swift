@@ -134,6 +134,11 @@ struct CgroupLocation: Equatable {
         }
         self.relative = !raw.hasPrefix("/")
         self.path = Self.clean(raw)
+        // The hierarchy root (or our own cgroup) would make destroy() sweep up every empty
+        // sibling cgroup below it.
+        guard path != "/" else {
+            throw CgroupError("invalid cgroupsPath \"\(raw)\": it names the cgroup root, not a cgroup of its own")
+        }
     }
 
     /// Lexical clean rooted at "/": "..", "." and repeated slashes cannot climb above the base.
@@ -188,5 +193,30 @@ struct CgroupLocation: Equatable {
             prefix += component + "-"
         }
         return path
+    }
+}
+
+import Glibc
+
+extension CgroupMountTable {
+    /// Drops mountinfo lines for mounts that something later was mounted over
+    /// (a private /sys/fs/cgroup showing only v1, as crun's wrapper makes):
+    /// the kernel still lists them, but their paths lead elsewhere.
+    static func visibleOnly(_ mountInfo: String) -> String {
+        var out = ""
+        for line in CgroupFS.lines(mountInfo) {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            if f.count > 4, f.contains("cgroup") || f.contains("cgroup2") {
+                let dev = f[2].split(separator: ":")
+                var st = stat()
+                guard dev.count == 2, let ma = UInt32(dev[0]), let mi = UInt32(dev[1]),
+                      stat(unescape(f[4]), &st) == 0,
+                      UInt32(truncatingIfNeeded: (st.st_dev >> 8) & 0xfff) | UInt32(truncatingIfNeeded: (st.st_dev >> 32) & ~0xfff) == ma,
+                      UInt32(truncatingIfNeeded: st.st_dev & 0xff) | UInt32(truncatingIfNeeded: (st.st_dev >> 12) & ~0xff) == mi
+                else { continue }
+            }
+            out += line + "\n"
+        }
+        return out
     }
 }

@@ -53,6 +53,7 @@ final class CgroupFakeTreeTests: XCTestCase {
         // The intermediate cgroup exists with its own controller list, as the kernel would show.
         try FileManager.default.createDirectory(atPath: root + "/berth", withIntermediateDirectories: false)
         try put(root + "/berth", "cgroup.controllers", "cpu memory pids")
+        try put(root + "/berth", "cgroup.subtree_control", "")
         try m.create()
         var isDir: ObjCBool = false
         XCTAssertTrue(FileManager.default.fileExists(atPath: leaf, isDirectory: &isDir) && isDir.boolValue)
@@ -117,6 +118,9 @@ final class CgroupFakeTreeTests: XCTestCase {
         }
         XCTAssertThrowsError(try m.apply(LinuxResources(memory: LinuxMemory(limit: 100, swap: 50))))
         XCTAssertThrowsError(try m.apply(LinuxResources(cpu: LinuxCPU(realtimeRuntime: 1000))))
+        XCTAssertThrowsError(try m.apply(LinuxResources(memory: LinuxMemory(limit: -2)))) {
+            XCTAssertEqual("\($0)", "invalid memory limit -2: must be -1 (unlimited) or a byte count")
+        }
         XCTAssertThrowsError(try m.apply(LinuxResources(unified: ["../escape": "1"])))
         try populateLeaf(leaf)
         try put(leaf, "memory.current", "1000000\n")

@@ -51,13 +51,35 @@ final class CgroupLiveTests: XCTestCase {
     }
 
     func spawn(_ args: [String]) throws -> pid_t {
+        try spawnGated(args).pid
+    }
+
+    /// Starts `args` with stdin on a pipe; the child can block on `read` until `gate` is
+    /// written, so that what it does next is charged to the cgroup it has been moved into.
+    func spawnGated(_ args: [String]) throws -> (pid: pid_t, gate: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw CgroupError("pipe: \(String(cString: strerror(errno)))") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        posix_spawn_file_actions_addclose(&actions, fds[1])
         var pid: pid_t = 0
         var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
-        let rc = posix_spawn(&pid, args[0], nil, nil, &argv, environ)
-        guard rc == 0 else { throw CgroupError("posix_spawn \(args[0]): \(String(cString: strerror(rc)))") }
+        let rc = posix_spawn(&pid, args[0], &actions, nil, &argv, environ)
+        close(fds[0])
+        guard rc == 0 else {
+            close(fds[1])
+            throw CgroupError("posix_spawn \(args[0]): \(String(cString: strerror(rc)))")
+        }
         children.append(pid)
-        return pid
+        return (pid, fds[1])
+    }
+
+    func open(gate: Int32) {
+        _ = write(gate, "go\n", 3)
+        close(gate)
     }
 
     /// The one-letter state in /proc/<pid>/status ("R", "S", "D", "T", "Z").
@@ -78,12 +100,11 @@ final class CgroupLiveTests: XCTestCase {
         return u + s
     }
 
-    /// Independent of the code under test: statfs magic numbers rather than mountinfo.
+    /// Independent of the code under test: cgroup.controllers exists only at a cgroup2 root.
     func expectedMode() -> CgroupMode {
-        var st = statfs()
-        let cgroup2Magic = 0x6367_7270
-        if statfs("/sys/fs/cgroup", &st) == 0, Int(st.f_type) == cgroup2Magic { return .unified }
-        if statfs("/sys/fs/cgroup/unified", &st) == 0, Int(st.f_type) == cgroup2Magic { return .hybrid }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") { return .unified }
+        if fm.fileExists(atPath: "/sys/fs/cgroup/unified/cgroup.controllers") { return .hybrid }
         return .legacy
     }
 
@@ -144,6 +165,10 @@ final class CgroupLiveTests: XCTestCase {
             if hasBlkioWeight { XCTAssertEqual(try read(m.paths[""], "io.weight"), "default 4950") }
         }
         if hasHugetlb { XCTAssertEqual(try read(hugetlbDir, hugetlbFile), String(2 << 21)) }
+        let v2Controllers = (try? read(m.mountPoints[""], "cgroup.controllers")) ?? ""
+        if m.mode == .hybrid, m.paths["hugetlb"] == nil, v2Controllers.split(separator: " ").contains("hugetlb") {
+            XCTAssertTrue(hasHugetlb, "create() enables hugetlb on the cgroup2 side")
+        }
 
         // Lifting the limits again.
         try m.apply(LinuxResources(memory: LinuxMemory(limit: -1), pids: LinuxPids(limit: 0)))
@@ -165,9 +190,12 @@ final class CgroupLiveTests: XCTestCase {
         let m = try makeManager(base + "/c")
         try m.create()
         try m.apply(LinuxResources(memory: LinuxMemory(limit: 64 << 20), pids: LinuxPids(limit: 32)))
-        // A busy loop, so that a frozen process is visibly not running.
-        let pid = try spawn(["/bin/sh", "-c", "while :; do :; done"])
+        // A busy loop, so that a frozen process is visibly not running. It starts (exec, so a
+        // fresh address space) only once inside: v1 leaves charges made before a move behind.
+        let (pid, gate) = try spawnGated(["/bin/sh", "-c", "read x; exec /bin/sh -c 'while :; do :; done'"])
         try m.addProcess(pid)
+        open(gate: gate)
+        usleep(50_000)
         XCTAssertTrue(try m.pids().contains(pid))
         for (key, dir) in m.paths {
             XCTAssertTrue(try read(dir, "cgroup.procs").split(separator: "\n").contains(Substring(String(pid))),
@@ -193,6 +221,9 @@ final class CgroupLiveTests: XCTestCase {
         XCTAssertEqual(stats.pids.current, 1)
         XCTAssertEqual(stats.pids.limit, 32)
         XCTAssertFalse(stats.memory.raw.isEmpty)
+        if m.paths["hugetlb"] == nil, let u = m.paths[""], FileManager.default.fileExists(atPath: u + "/hugetlb.2MB.current") {
+            XCTAssertNotNil(stats.hugetlb["2MB"], "hugetlb stats from cgroup2 in hybrid mode")
+        }
         XCTAssertEqual(m.oomKillCount(), 0)
         _ = try JSONEncoder().encode(stats)
 
@@ -209,6 +240,42 @@ final class CgroupLiveTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir), "\(dir) removed")
         }
         try m.destroy()
+    }
+
+    /// The pure-v2 code path for real: a manager that sees only the cgroup2 mount of a
+    /// hybrid host treats it as a unified host (freeze via cgroup.freeze, kill via cgroup.kill).
+    func testPureV2PathOnCgroup2Mount() throws {
+        let unified = "/sys/fs/cgroup/unified"
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: unified + "/cgroup.controllers"), "needs \(unified)")
+        let m = try CgroupManager(cgroupsPath: base + "/c", containerID: "c",
+                                  mountInfo: "41 31 0:38 / \(unified) rw - cgroup2 cgroup2 rw\n", selfCgroup: "0::/\n")
+        managers.append(m)
+        XCTAssertEqual(m.mode, .unified)
+        XCTAssertEqual(m.paths, ["": unified + base + "/c"])
+        try m.create()
+        if FileManager.default.fileExists(atPath: unified + base + "/c/hugetlb.2MB.max") {
+            try m.apply(LinuxResources(hugepageLimits: [LinuxHugepageLimit(pageSize: "2MB", limit: 4 << 21)]))
+            XCTAssertEqual(try read(m.paths[""], "hugetlb.2MB.max"), String(4 << 21))
+            XCTAssertNotNil(try m.stats().hugetlb["2MB"])
+        }
+        XCTAssertThrowsError(try m.apply(LinuxResources(pids: LinuxPids(limit: 3)))) {
+            XCTAssertTrue("\($0)".contains("controller \"pids\" is not available"), "\($0)")
+        }
+        let pid = try spawn(["/bin/sleep", "30"])
+        try m.addProcess(pid)
+        XCTAssertEqual(try m.pids(), [pid])
+        try m.freeze()
+        XCTAssertTrue(m.isFrozen())
+        XCTAssertTrue(try read(m.paths[""], "cgroup.events").contains("frozen 1"))
+        try m.thaw()
+        XCTAssertFalse(m.isFrozen())
+        try m.killAll(signal: SIGKILL)
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)
+        children.removeAll { $0 == pid }
+        XCTAssertEqual(status & 0x7f, SIGKILL)
+        try m.destroy()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: unified + base + "/c"))
     }
 
     func testDestroyRemovesChildCgroupsAndFailsWhileBusy() throws {

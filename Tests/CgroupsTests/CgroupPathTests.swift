@@ -22,7 +22,11 @@ final class CgroupPathTests: XCTestCase {
     static let hybridSelf = """
         9:name=systemd:/
         8:pids:/
+        7:blkio:/
+        6:freezer:/
+        5:devices:/
         4:memory:/process_api/61eaffab
+        3:cpuset:/
         2:cpuacct:/
         1:cpu:/
         0::/
@@ -81,6 +85,10 @@ final class CgroupPathTests: XCTestCase {
         let up = try CgroupManager(cgroupsPath: "../../etc", containerID: "c1",
                                    mountInfo: Self.hybridMountInfo, selfCgroup: Self.hybridSelf)
         XCTAssertEqual(up.paths["memory"], "/sys/fs/cgroup/memory/process_api/61eaffab/etc")
+        XCTAssertThrowsError(try CgroupManager(cgroupsPath: "x", containerID: "c1",
+                                               mountInfo: Self.hybridMountInfo, selfCgroup: "0::/\n")) {
+            XCTAssertEqual("\($0)", #"cannot resolve relative cgroups path "x": no cpu entry in /proc/self/cgroup"#)
+        }
     }
 
     func testRelativePathStripsMountRoot() throws {
@@ -100,6 +108,10 @@ final class CgroupPathTests: XCTestCase {
         XCTAssertEqual(m.paths[""], "/sys/fs/cgroup/berth/xyz")
         XCTAssertThrowsError(try CgroupManager(cgroupsPath: nil, containerID: "../x",
                                                mountInfo: Self.unifiedMountInfo, selfCgroup: ""))
+        for rootLike in ["/", ".", "/a/..", "//"] {
+            XCTAssertThrowsError(try CgroupManager(cgroupsPath: rootLike, containerID: "x",
+                                                   mountInfo: Self.unifiedMountInfo, selfCgroup: "0::/\n"), rootLike)
+        }
     }
 
     func testSystemdPathTranslation() throws {
@@ -181,7 +193,8 @@ final class CgroupPathTests: XCTestCase {
         enc.outputFormatting = [.sortedKeys]
         let json = String(decoding: try enc.encode(s), as: UTF8.self)
         XCTAssertTrue(json.contains(#""percpu_kernel":[1,2]"#), json)
-        XCTAssertTrue(json.contains(#""usage":{"kernel":0,"total":5,"user":0}"#) || json.contains(#""kernel":0"#), json)
+        XCTAssertTrue(json.contains(#""usage":{"kernel":0,"percpu_kernel":[1,2],"total":5,"user":0}"#), json)
+        XCTAssertTrue(json.contains(#""usage":{"failcnt":0,"limit":10}"#), json)
         XCTAssertTrue(json.contains(#""ioQueueRecursive""#), json)
         XCTAssertTrue(json.contains(#""hugetlb":{"2MB":{"failcnt":0}}"#), json)
         XCTAssertTrue(json.contains(#""pids":{}"#), json)

@@ -20,8 +20,10 @@ public struct CreateOptions {
 enum Create {
     static func run(_ rt: Runtime, _ o: CreateOptions) throws -> ContainerRecord {
         let bundle = try absolute(o.bundle)
+        Timing.mark("start")
         let spec = try Spec.load(from: bundle + "/config.json")
         try Validation.check(spec)
+        Timing.mark("load config")
         guard let process = spec.process else { throw RuntimeError("config.json: process is required to create a container") }
         let rootPath = spec.root?.path ?? "rootfs"
         let rootfs = try realPath(rootPath.hasPrefix("/") ? rootPath : bundle + "/" + rootPath, what: "root.path (rootfs)")
@@ -40,6 +42,7 @@ enum Create {
             throw RuntimeError("linux.resources.unified requires cgroup v2 (this host runs cgroup \(cgroup.mode.rawValue))")
         }
 
+        Timing.mark("plan")
         try rt.store.claim(o.id)
         var cleanup = Cleanup(store: rt.store, id: o.id, cgroup: cgroup)
         defer { cleanup.run() }
@@ -75,6 +78,7 @@ enum Create {
         let sync = pair.parent
         defer { sync.close() }
         cleanup.intermediate = intermediate
+        Timing.mark("fork")
         while let msg = try sync.receive() {
             if msg == "userns" {
                 try writeIDMaps(pid: intermediate, spec.linux)
@@ -87,17 +91,23 @@ enum Create {
                 cleanup.initPid = pid
                 record.initPid = pid
                 record.initStartTime = berth_proc_start_time(pid)
+                Timing.mark("intermediate done")
                 try cgroup.create()
+                Timing.mark("cgroup create")
                 cleanup.cgroupCreated = true
                 if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
+                Timing.mark("cgroup apply")
                 try cgroup.addProcess(pid)
+                Timing.mark("cgroup add")
                 try sync.send("cgroup-ok \(pid)")
             } else if msg == "hooks" {
+                Timing.mark("rootfs")
                 let state = record.hookState(store: store, status: .creating)
                 if let h = spec.hooks?.prestart { try HookRunner.run(h, phase: "prestart", state: state) }
                 if let h = spec.hooks?.createRuntime { try HookRunner.run(h, phase: "createRuntime", state: state) }
                 try sync.send("hooks-ok")
             } else if msg == "ready" {
+                Timing.mark("init ready")
                 try store.save(record)
                 if let p = o.pidFile { try writePidFile(p, record.initPid) }
                 cleanup.disarm()

@@ -40,9 +40,12 @@ enum Run {
             try? Lifecycle.delete(rt, id: o.id, force: true)
             throw error
         }
+        Timing.mark("started")
         if detach { return 0 }
         let code = ForegroundWait.wait(pid: record.initPid, master: master)
+        Timing.mark("exited")
         try? Lifecycle.delete(rt, id: o.id, force: true)
+        Timing.mark("deleted")
         return code
     }
 }

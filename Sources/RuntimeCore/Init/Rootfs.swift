@@ -112,8 +112,7 @@ struct Rootfs {
             return
         }
         try Mounter.mount("tmpfs", dest, "tmpfs", base, "mode=755")
-        for mountName in cgroup.v1MountNames() {
-            guard let dir = cgroup.v1Directory(forMount: mountName) else { continue }
+        for (mountName, dir) in cgroup.v1Mounts() {
             let target = dest + "/" + mountName
             try Mounter.makeTarget(target, file: false)
             try Mounter.mount(dir, target, "bind", UInt(MS_BIND) | UInt(MS_REC))
