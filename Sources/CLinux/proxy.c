@@ -37,6 +37,11 @@ int berth_proxy_wait(pid_t child, int master, int *status) {
         if (berth_tty_get_winsize(0, &r, &c) == 0) berth_tty_set_winsize(master, r, c);
     }
     int stdin_open = master >= 0, master_open = master >= 0, exited = 0;
+    // The child may have exited before SIGCHLD was blocked: that signal is gone.
+    {
+        int st; pid_t w;
+        while ((w = waitpid(-1, &st, WNOHANG)) > 0) if (w == child) { *status = st; exited = 1; }
+    }
     while (!exited || master_open) {
         struct pollfd p[3] = {{sfd, POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}, {master_open ? master : -1, POLLIN, 0}};
         // Once the process is gone, drain what the terminal still holds, briefly.

@@ -182,6 +182,35 @@ final class LifecycleTests: RuntimeTestCase {
         XCTAssertTrue(eventually { !ProcessScan.isFrozen(pid) }, "the init process runs again")
     }
 
+    /// No descriptor of the runtime's caller reaches the container (CVE-2024-21626 was a leaked
+    /// directory fd), unless --preserve-fds passes it on as fd 3. The container's init is looked
+    /// at from the host once it has exec'd `sleep`, so nothing inside adds descriptors of its own.
+    func testCallerDescriptorsReachContainerOnlyWithPreserveFds() throws {
+        let marker = try env.makeDirectory("fds").appendingPathComponent("marker")
+        try Data("preserved\n".utf8).write(to: marker)
+
+        func descriptors(preserve: Bool) throws -> [String: String] {
+            let id = newID("fds")
+            let created = try create(id, try makeBundle(Self.sleeper), extra: preserve ? ["--preserve-fds", "1"] : [],
+                                     extraFiles: [marker.path])
+            XCTAssertEqual(created.status, 0, created.description)
+            XCTAssertEqual(runtime(["start", id]).status, 0)
+            let pid = try XCTUnwrap(pidOf(id))
+            XCTAssertTrue(eventually { ProcessScan.commandLine(pid).hasPrefix("sleep 1000") }, "the init exec'd sleep")
+            var table: [String: String] = [:]
+            for fd in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? [] {
+                table[fd] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? "?"
+            }
+            return table
+        }
+
+        let plain = try descriptors(preserve: false)
+        XCTAssertEqual(plain.keys.sorted(), ["0", "1", "2"], "only stdio in the container: \(plain)")
+        let preserved = try descriptors(preserve: true)
+        XCTAssertEqual(preserved.keys.sorted(), ["0", "1", "2", "3"], "\(preserved)")
+        XCTAssertEqual(preserved["3"], marker.path, "--preserve-fds 1 passes fd 3 on")
+    }
+
     /// pid 1 of a pid namespace ignores signals it has no handler for, so the process traps TERM.
     /// It says "ready" once the trap is set, so the signal cannot arrive before the handler.
     func testKillBySignalNameAndNumber() throws {

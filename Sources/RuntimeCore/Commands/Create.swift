@@ -65,7 +65,7 @@ enum Create {
         let ctx = InitContext(id: o.id, spec: spec, bundle: bundle, rootfs: rootfs, namespaces: namespaces,
                               process: plan, cgroup: cgroup, consoleSocket: consoleFd, listenFd: listenFd,
                               preserveFds: o.preserveFds, noPivot: o.noPivot,
-                              hooksState: { pid in var r = base; r.initPid = pid; return r.hookState(store: store, status: .creating) })
+                              hooksState: { pid, status in var r = base; r.initPid = pid; return r.hookState(store: store, status: status) })
         let intermediate = berth_clone_fork(0)
         if intermediate < 0 { throw SyscallError("fork", "") }
         if intermediate == 0 {

@@ -17,7 +17,7 @@ struct InitContext {
     let listenFd: Int32           // the start socket `start` connects to
     let preserveFds: Int
     let noPivot: Bool
-    let hooksState: (Int32) -> [UInt8] // state JSON for createContainer/startContainer hooks, given the init's host pid
+    let hooksState: (Int32, OCISpec.ContainerStatus) -> [UInt8] // state JSON for createContainer/startContainer hooks, given the init's host pid
 }
 
 /// The container's init (pid 1 in a new pid namespace): a fork of the runtime,
@@ -53,7 +53,7 @@ enum ContainerInit {
         try sync.send("hooks")
         try sync.expect("hooks-ok")
         if let hooks = ctx.spec.hooks?.createContainer {
-            try HookRunner.run(hooks, phase: "createContainer", state: ctx.hooksState(hostPid))
+            try HookRunner.run(hooks, phase: "createContainer", state: ctx.hooksState(hostPid, .creating))
         }
         if hasMountNS {
             try PivotRoot.enter(ctx.rootfs, noPivot: ctx.noPivot)
@@ -121,7 +121,7 @@ enum ContainerInit {
         guard n == 1 else { _exit(1) }
         do {
             if let hooks = ctx.spec.hooks?.startContainer {
-                try HookRunner.run(hooks, phase: "startContainer", state: ctx.hooksState(hostPid))
+                try HookRunner.run(hooks, phase: "startContainer", state: ctx.hooksState(hostPid, .created))
             }
             try Finalize.apply(ctx.process, preserveFds: ctx.preserveFds)
         } catch {

@@ -80,12 +80,14 @@ class RuntimeTestCase: XCTestCase {
     }
 
     /// `create --bundle B [extra] id`. The container inherits the command's stdout and stderr;
-    /// read them later with `output(of:)`.
+    /// read them later with `output(of:)`. `extraFiles` are open in the runtime at fds 3, 4, ...
     @discardableResult
-    func create(_ id: String, _ bundle: TestBundle, extra: [String] = [], prepareConfig: Bool = true) throws -> CommandResult {
+    func create(_ id: String, _ bundle: TestBundle, extra: [String] = [], extraFiles: [String] = [],
+                prepareConfig: Bool = true) throws -> CommandResult {
         if prepareConfig { try prepare(bundle, for: id) } else { containers.append((id, bundle)) }
         let command = try Command(runtimeBinary.path, ["--root", env.stateRoot, "create", "--bundle", bundle.path] + extra + [id],
                                   outputDir: env.ioDir)
+        command.extraFiles = extraFiles
         try command.start()
         let result = command.wait(timeout: 30)
         if result.status == 0 { containerOutput[id] = command }
@@ -163,7 +165,7 @@ class RuntimeTestCase: XCTestCase {
             let pids = ProcessScan.pidsMentioning(id)
             if !pids.isEmpty { problems.append("processes \(pids.map { ProcessScan.describe($0) })") }
             if let bundle {
-                let mounts = MountInfo.current().map(\.mountPoint).filter { $0.hasPrefix(bundle.path) }
+                let mounts = MountInfo.current().map(\.mountPoint).filter { $0 == bundle.path || $0.hasPrefix(bundle.path + "/") }
                 if !mounts.isEmpty { problems.append("host mounts \(mounts)") }
             }
             return problems.isEmpty
@@ -193,9 +195,13 @@ enum ProcessScan {
     }
 
     static func describe(_ pid: Int32) -> String {
-        let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
-        let text = String(decoding: cmdline.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-        return "\(pid) \(text.trimmingCharacters(in: .whitespaces))"
+        "\(pid) \(commandLine(pid).trimmingCharacters(in: .whitespaces))"
+    }
+
+    /// argv joined by spaces.
+    static func commandLine(_ pid: Int32) -> String {
+        let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return String(decoding: raw.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
     /// Alive and not a zombie.
