@@ -56,12 +56,14 @@ public enum FileIO {
     }
 
     /// Crash-safe replace: temp file, fsync, rename, so readers see old or new, never half.
-    public static func writeAtomic(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
+    /// `durable: false` skips the fsync: enough when only a process may crash, not the
+    /// machine (runtime state under /run is gone at reboot anyway).
+    public static func writeAtomic(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600, durable: Bool = true) throws {
         let tmp = path + ".tmp"
         let fd = try sys("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
             try writeAll(fd: fd, bytes)
-            try sys("fsync", tmp) { fsync(fd) }
+            if durable { try sys("fsync", tmp) { fsync(fd) } }
             close(fd)
         } catch {
             close(fd)

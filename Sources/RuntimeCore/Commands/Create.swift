@@ -14,14 +14,17 @@ public struct CreateOptions {
     public var preserveFds = 0
     /// For `run` in the foreground: the console socket is our own socketpair.
     var consoleFd: Int32 = -1
+    /// `run` has already read the bundle's config; no need to parse it twice.
+    var preloaded: (bundle: String, spec: Spec)?
 }
 
 /// `create`: everything up to the user process's exec, which waits for `start`.
 enum Create {
     static func run(_ rt: Runtime, _ o: CreateOptions) throws -> ContainerRecord {
-        let bundle = try absolute(o.bundle)
         Timing.mark("start")
-        let spec = try Spec.load(from: bundle + "/config.json")
+        MigrationPrimer.start()
+        let bundle = try o.preloaded?.bundle ?? absolute(o.bundle)
+        let spec = try o.preloaded?.spec ?? Spec.load(from: bundle + "/config.json")
         try Validation.check(spec)
         Timing.mark("load config")
         guard let process = spec.process else { throw RuntimeError("config.json: process is required to create a container") }
@@ -187,6 +190,8 @@ func shortPath(_ path: String) -> String {
 
 func ownerName() -> String {
     let uid = getuid()
+    // Skips NSS (which may talk to nscd or sssd) for the common case.
+    if uid == 0 { return "root" }
     if let pw = getpwuid(uid), let n = pw.pointee.pw_name { return String(cString: n) }
     return String(uid)
 }

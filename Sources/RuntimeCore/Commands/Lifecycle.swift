@@ -8,8 +8,10 @@ import Cgroups
 /// start, state, kill, delete, pause, resume: the verbs that move a container
 /// through the spec's states.
 enum Lifecycle {
-    static func start(_ rt: Runtime, id: String) throws {
-        let r = try rt.store.load(id)
+    /// `record` saves a reload when `run` already holds it.
+    static func start(_ rt: Runtime, id: String, record: ContainerRecord? = nil) throws {
+        let r = try record ?? rt.store.load(id)
+        Timing.mark("start: load")
         switch r.status(store: rt.store) {
         case .created: break
         case .stopped: throw RuntimeError("cannot start a container that has stopped")
@@ -19,10 +21,12 @@ enum Lifecycle {
         let sock = rt.store.startSocket(id)
         let fd = try sys("connect", sock) { berth_unix_connect(shortPath(sock), Int32(SOCK_STREAM.rawValue)) }
         defer { close(fd) }
+        Timing.mark("start: status+connect")
         var go: UInt8 = 0x67
         guard write(fd, &go, 1) == 1 else { throw SyscallError("write", "start socket") }
         // End-of-file without a message is a successful exec (the fd was close-on-exec).
         let reply = (try? FileIO.readAll(fd: fd)) ?? []
+        Timing.mark("start: exec'd")
         unlink(sock)
         if !reply.isEmpty {
             throw RuntimeError("container \"\(id)\" failed to start: " + String(decoding: reply, as: UTF8.self))
@@ -68,9 +72,9 @@ enum Lifecycle {
         if status == .paused && signal == SIGKILL { try? r.cgroup.thaw() }
     }
 
-    static func delete(_ rt: Runtime, id: String, force: Bool) throws {
+    static func delete(_ rt: Runtime, id: String, force: Bool, record: ContainerRecord? = nil) throws {
         let r: ContainerRecord
-        do { r = try rt.store.load(id) } catch is StateStore.NotFound {
+        do { r = try record ?? rt.store.load(id) } catch is StateStore.NotFound {
             if force { rt.store.remove(id); return }
             throw StateStore.NotFound(id: id)
         }

@@ -13,6 +13,7 @@ enum Run {
             _ = berth_set_child_subreaper(1)
             let bundle = try absolute(o.bundle)
             let spec = try Spec.load(from: bundle + "/config.json")
+            o.preloaded = (bundle, spec)
             if spec.process?.terminal == true && o.consoleSocket == nil {
                 var fds: [Int32] = [-1, -1]
                 try sys("socketpair", "console") { berth_socketpair_stream(&fds) }
@@ -35,7 +36,7 @@ enum Run {
             close(ownConsole)
         }
         do {
-            try Lifecycle.start(rt, id: o.id)
+            try Lifecycle.start(rt, id: o.id, record: record)
         } catch {
             try? Lifecycle.delete(rt, id: o.id, force: true)
             throw error
@@ -44,7 +45,7 @@ enum Run {
         if detach { return 0 }
         let code = ForegroundWait.wait(pid: record.initPid, master: master)
         Timing.mark("exited")
-        try? Lifecycle.delete(rt, id: o.id, force: true)
+        try? Lifecycle.delete(rt, id: o.id, force: true, record: record)
         Timing.mark("deleted")
         return code
     }

@@ -123,7 +123,9 @@ enum ContainerInit {
             if let hooks = ctx.spec.hooks?.startContainer {
                 try HookRunner.run(hooks, phase: "startContainer", state: ctx.hooksState(hostPid, .created))
             }
+            Timing.mark("init: go received")
             try Finalize.apply(ctx.process, preserveFds: ctx.preserveFds)
+            Timing.mark("init: finalized")
         } catch {
             try? FileIO.writeAll(fd: conn, "\(error)")
             _exit(1)

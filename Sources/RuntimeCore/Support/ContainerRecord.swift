@@ -51,7 +51,7 @@ public struct StateStore: Sendable {
 
     public func save(_ r: ContainerRecord) throws {
         let data = try JSONEncoder().encode(r)
-        try FileIO.writeAtomic(dir(r.id) + "/state.json", Array(data))
+        try FileIO.writeAtomic(dir(r.id) + "/state.json", Array(data), durable: false)
     }
 
     public func load(_ id: String) throws -> ContainerRecord {
