@@ -12,6 +12,9 @@ let package = Package(
     name: "Berth",
     products: [
         .executable(name: "berth-runtime", targets: ["berth-runtime"]),
+        .executable(name: "berth-shim", targets: ["berth-shim"]),
+        .executable(name: "berth-supervisor", targets: ["berth-supervisor"]),
+        .executable(name: "berth-ctl", targets: ["berth-ctl"]),
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -20,13 +23,24 @@ let package = Package(
         .target(name: "CRuntimeInit", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "LinuxSys", dependencies: ["CLinux"]),
         .target(name: "OCISpec"),
+        .target(name: "Wire", dependencies: ["CLinux"]),
+        .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"]),
+        .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"]),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "CLinux", "OCISpec"]),
         .target(name: "RuntimeCore", dependencies: ["LinuxSys", "OCISpec", "Cgroups", "Seccomp", "CLinux"]),
+        .target(name: "ShimCore", dependencies: ["ShimAPI", "Wire", "LinuxSys", "OCISpec", "Cgroups", "CLinux"]),
+        .target(name: "SupervisorCore", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "LinuxSys", "OCISpec", "CLinux"]),
+        // The shim is exec'd once per container: static, like the runtime.
+        .executableTarget(name: "berth-shim", dependencies: ["ShimCore"], linkerSettings: staticExe),
+        .executableTarget(name: "berth-supervisor", dependencies: ["SupervisorCore"], linkerSettings: staticExe),
+        .executableTarget(name: "berth-ctl", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "OCISpec"], linkerSettings: staticExe),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], linkerSettings: staticExe),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]
 )

@@ -58,7 +58,7 @@ class RuntimeTestCase: XCTestCase {
 
     /// Points the bundle at the container's own cgroup and marks its processes with the id (so
     /// a leftover process can be found), then writes config.json.
-    private func prepare(_ bundle: TestBundle, for id: String) throws {
+    func prepare(_ bundle: TestBundle, for id: String) throws {
         if let index = containers.firstIndex(where: { $0.id == id }) {
             containers[index].bundle = bundle
         } else {

@@ -1,0 +1,1 @@
+// The shim logic: filled in by the shim work.

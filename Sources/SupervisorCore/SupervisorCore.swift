@@ -1,0 +1,1 @@
+// The supervisor logic: filled in by the supervisor work.

@@ -1,0 +1,6 @@
+import Glibc
+
+// Placeholder until the daemon is written.
+let message = "berth-shim: not built yet\n"
+_ = write(2, message, message.utf8.count)
+exit(1)
