@@ -69,40 +69,63 @@ enum Create {
                               process: plan, cgroup: cgroup, consoleSocket: consoleFd, listenFd: listenFd,
                               preserveFds: o.preserveFds, noPivot: o.noPivot,
                               hooksState: { pid, status in var r = base; r.initPid = pid; return r.hookState(store: store, status: status) })
-        let intermediate = berth_clone_fork(0)
-        if intermediate < 0 { throw SyscallError("fork", "") }
-        if intermediate == 0 {
-            pair.parent.close()
-            Intermediate.run(namespaces: namespaces, timeOffsets: spec.linux?.timeOffsets, sync: pair.child) { sync in
-                ContainerInit.run(ctx, sync: sync)
-            }
-        }
-        pair.child.close()
         let sync = pair.parent
         defer { sync.close() }
-        cleanup.intermediate = intermediate
+        func initStarted(_ pid: pid_t) throws {
+            cleanup.initPid = pid
+            record.initPid = pid
+            record.initStartTime = berth_proc_start_time(pid)
+            Timing.mark("init forked")
+            try cgroup.create()
+            cleanup.cgroupCreated = true
+            if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
+            Timing.mark("cgroup create+apply")
+            try cgroup.addProcess(pid)
+            Timing.mark("cgroup add")
+            try sync.send("cgroup-ok \(pid)")
+        }
+        // Without namespaces to join or a time namespace (which clone(2) cannot
+        // create), one clone makes the init directly: a fork and a round trip saved.
+        let direct = namespaces.join.isEmpty && !namespaces.new.contains(.time)
+        let userns = namespaces.new.contains(.user)
+        if direct {
+            var flags = namespaces.unshareFlags
+            if userns { flags |= NamespaceKind.user.cloneFlag }
+            let pid = berth_clone_fork(UInt(UInt32(bitPattern: flags)))
+            if pid < 0 { throw SyscallError("clone", "container init with namespace flags 0x" + String(UInt32(bitPattern: flags), radix: 16)) }
+            if pid == 0 {
+                sync.close()
+                ContainerInit.run(ctx, sync: pair.child, awaitUserNS: userns)
+            }
+            pair.child.close()
+            if userns {
+                try writeIDMaps(pid: pid, spec.linux)
+                try sync.send("userns-ok")
+            }
+            try initStarted(pid)
+        } else {
+            let intermediate = berth_clone_fork(0)
+            if intermediate < 0 { throw SyscallError("fork", "") }
+            if intermediate == 0 {
+                sync.close()
+                Intermediate.run(namespaces: namespaces, timeOffsets: spec.linux?.timeOffsets, sync: pair.child) { sync in
+                    ContainerInit.run(ctx, sync: sync, awaitUserNS: false)
+                }
+            }
+            pair.child.close()
+            cleanup.intermediate = intermediate
+        }
         Timing.mark("fork")
         while let msg = try sync.receive() {
             if msg == "userns" {
-                try writeIDMaps(pid: intermediate, spec.linux)
+                try writeIDMaps(pid: cleanup.intermediate, spec.linux)
                 try sync.send("userns-ok")
             } else if msg.hasPrefix("pid ") {
                 guard let pid = Int32(msg.dropFirst(4)) else { throw RuntimeError("bad pid message \(msg)") }
                 var st: Int32 = 0
-                _ = waitpid(intermediate, &st, 0)
+                _ = waitpid(cleanup.intermediate, &st, 0)
                 cleanup.intermediate = 0
-                cleanup.initPid = pid
-                record.initPid = pid
-                record.initStartTime = berth_proc_start_time(pid)
-                Timing.mark("intermediate done")
-                try cgroup.create()
-                Timing.mark("cgroup create")
-                cleanup.cgroupCreated = true
-                if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
-                Timing.mark("cgroup apply")
-                try cgroup.addProcess(pid)
-                Timing.mark("cgroup add")
-                try sync.send("cgroup-ok \(pid)")
+                try initStarted(pid)
             } else if msg == "hooks" {
                 Timing.mark("rootfs")
                 let state = record.hookState(store: store, status: .creating)

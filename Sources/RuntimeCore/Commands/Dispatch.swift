@@ -110,6 +110,8 @@ enum Commands {
             return g
         }
         o.preserveFds = Int(p.value("preserve-fds") ?? "0") ?? 0
+        o.apparmor = p.value("apparmor")
+        o.processLabel = p.value("process-label")
         return try Exec.run(rt, o)
     }
 

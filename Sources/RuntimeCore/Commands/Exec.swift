@@ -19,6 +19,8 @@ public struct ExecOptions {
     public var caps: [String] = []
     public var noNewPrivs = false
     public var preserveFds = 0
+    public var apparmor: String?
+    public var processLabel: String?
 }
 
 /// `exec`: a new process in a running container's namespaces and cgroup, with
@@ -116,6 +118,8 @@ enum Exec {
         }
         if !o.additionalGids.isEmpty { p.user.additionalGids = o.additionalGids }
         if o.noNewPrivs { p.noNewPrivileges = true }
+        if let a = o.apparmor { p.apparmorProfile = a }
+        if let l = o.processLabel { p.selinuxLabel = l }
         if !o.caps.isEmpty {
             var c = p.capabilities ?? LinuxCapabilities()
             for cap in o.caps {

@@ -13,6 +13,11 @@ enum Update {
         if let f = resourcesFile {
             let bytes = f == "-" ? try FileIO.readAll(fd: 0) : try FileIO.read(path: f)
             let given = try SpecFile.decode(LinuxResources.self, from: Data(bytes), file: f == "-" ? "stdin" : f)
+            // Refused as create (and runc) refuse it: on a v1 or hybrid host v2 file names do not
+            // name every controller's files.
+            if given.unified?.isEmpty == false && r.cgroup.mode != .unified {
+                throw RuntimeError("unified requires cgroup v2 (this host runs cgroup \(r.cgroup.mode.rawValue))")
+            }
             merge(&res, given)
         }
         try applyFlags(&res, flags)

@@ -26,8 +26,14 @@ struct InitContext {
 enum ContainerInit {
     nonisolated(unsafe) static var hostPid: Int32 = 0
 
-    static func run(_ ctx: InitContext, sync: SyncChannel) -> Never {
+    static func run(_ ctx: InitContext, sync: SyncChannel, awaitUserNS: Bool) -> Never {
         do {
+            if awaitUserNS {
+                // Cloned straight into a new user namespace: wait for our id maps, then become its root.
+                try sync.expect("userns-ok")
+                try sys("setresgid", "0 in the new user namespace") { berth_setresgid(0, 0, 0) }
+                try sys("setresuid", "0 in the new user namespace") { berth_setresuid(0, 0, 0) }
+            }
             guard let go = try sync.receive(), go.hasPrefix("cgroup-ok "), let pid = Int32(go.dropFirst(10)) else { _exit(1) }
             hostPid = pid
             let exePath = try prepare(ctx, sync: sync)

@@ -21,8 +21,7 @@ enum Finalize {
         // still hold every capability (runc does the same).
         if !nnp, let s = plan.seccomp { try installSeccomp(s) }
         if plan.hasCapabilities {
-            let last = berth_last_cap()
-            for cap in 0...Int(last) where plan.bounding & (1 << UInt64(cap)) == 0 {
+            for cap in 0...Capabilities.lastCap where plan.bounding & (1 << UInt64(cap)) == 0 {
                 if berth_capbset_drop(Int32(cap)) != 0 && errno != EINVAL {
                     throw SyscallError("prctl PR_CAPBSET_DROP", Capabilities.names[safe: cap] ?? "\(cap)")
                 }

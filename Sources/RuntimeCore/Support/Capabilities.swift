@@ -14,6 +14,9 @@ public enum Capabilities {
         "CAP_CHECKPOINT_RESTORE",
     ]
 
+    /// Read once per process: /proc/sys/kernel/cap_last_cap.
+    nonisolated(unsafe) public static let lastCap: Int = Int(berth_last_cap())
+
     public static func number(_ name: String) -> Int? {
         let upper = name.uppercased()
         let full = upper.hasPrefix("CAP_") ? upper : "CAP_" + upper
@@ -22,14 +25,14 @@ public enum Capabilities {
 
     /// The kernel's capabilities, limited to those the kernel knows.
     public static var supported: [String] {
-        let last = Int(berth_last_cap())
+        let last = lastCap
         return Array(names.prefix(min(last + 1, names.count)))
     }
 
     /// A bit mask from names; names the kernel does not know are ignored, as runc
     /// does, because profiles list capabilities of newer kernels.
     public static func mask(_ list: [String]?, unknown: inout [String]) -> UInt64 {
-        let last = Int(berth_last_cap())
+        let last = lastCap
         var m: UInt64 = 0
         for n in list ?? [] {
             if let i = number(n), i <= last { m |= 1 << UInt64(i) } else { unknown.append(n) }
