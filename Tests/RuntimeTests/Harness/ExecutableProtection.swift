@@ -48,10 +48,32 @@ struct ExecutableProtection: CustomStringConvertible {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw HarnessError("open \(path) O_RDONLY: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var fs = statfs()
-        guard fstatfs(fd, &fs) == 0 else { throw HarnessError("fstatfs \(path): \(String(cString: strerror(errno)))") }
+        let fs = try StatFS(fd: fd, path: path)
         let seals = fcntl(fd, getSeals)
-        return ExecutableProtection(target: target, writeOpenErrno: writeErrno, fsType: Int(fs.f_type),
-                                    fsReadOnly: Int(fs.f_flags) & mountReadOnly != 0, seals: seals >= 0 ? seals : nil)
+        return ExecutableProtection(target: target, writeOpenErrno: writeErrno, fsType: fs.type,
+                                    fsReadOnly: fs.flags & mountReadOnly != 0, seals: seals >= 0 ? seals : nil)
+    }
+}
+
+/// fstatfs(2), which the Glibc module does not import (no sys/statfs.h), looked up at run time.
+/// struct statfs on 64-bit Linux is eleven longs (fsid counts as one) then spare words: f_type
+/// is the first, f_flags the eleventh.
+private struct StatFS {
+    let type: Int
+    let flags: Int
+
+    private typealias FStatFS = @convention(c) (Int32, UnsafeMutableRawPointer) -> Int32
+    private static let call: FStatFS? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "fstatfs") else { return nil }
+        return unsafeBitCast(symbol, to: FStatFS.self)
+    }()
+
+    init(fd: Int32, path: String) throws {
+        guard MemoryLayout<Int>.size == 8, let call = Self.call else { throw HarnessError("fstatfs is not available here") }
+        var words = [Int](repeating: 0, count: 16)
+        let rc = words.withUnsafeMutableBytes { buffer in buffer.baseAddress.map { call(fd, $0) } ?? -1 }
+        guard rc == 0 else { throw HarnessError("fstatfs \(path): \(String(cString: strerror(errno)))") }
+        type = words[0]
+        flags = words[10]
     }
 }
