@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CLinux"]),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"]),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"]),
-        .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec"]),
+        .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "CLinux", "OCISpec"]),
         .target(name: "RuntimeCore", dependencies: ["LinuxSys", "OCISpec", "Cgroups", "Seccomp", "CLinux"]),
         .target(name: "ShimCore", dependencies: ["ShimAPI", "Wire", "LinuxSys", "OCISpec", "Cgroups", "CLinux"]),

@@ -291,3 +291,9 @@ unsigned long berth_mount_flags_of(const char *path) {
     if (s.f_flag & ST_RDONLY) f |= MS_RDONLY;
     return f;
 }
+
+#include <spawn.h>
+int berth_spawn_addclosefrom(void *actions, int lowfd) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowfd);
+}
+short berth_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }

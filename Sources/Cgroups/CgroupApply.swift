@@ -33,8 +33,8 @@ extension CgroupManager {
         CgroupError("cannot set \(controller) limits: the \(controller) cgroup controller is not mounted")
     }
 
-    /// Writes every resource that is set. Device rules are written on v1 only; on cgroup v2
-    /// they need an eBPF program (see `needsDeviceBPF`).
+    /// Writes every resource that is set. Device rules go to the v1 devices controller when
+    /// there is one, else into an eBPF program on the cgroup2 directory (`needsDeviceBPF`).
     public func apply(_ r: LinuxResources) throws {
         if let unified = r.unified, !unified.isEmpty, mode == .legacy || paths[""] == nil {
             throw CgroupError("unified resources require cgroup v2")
@@ -79,10 +79,14 @@ extension CgroupManager {
             guard let p = place("rdma") else { throw notMounted("rdma") }
             try Self.rdma(p, rdma)
         }
-        if let devices = r.devices, !devices.isEmpty, mode != .unified {
-            if let dir = paths["devices"] {
+        // An empty list changes nothing, as on v1, where rules are written one by one: a v2
+        // filter built from it would deny every device.
+        if let devices = r.devices, !devices.isEmpty {
+            if let dir = paths["devices"], mode != .unified {
                 try V1.devices(dir, devices)
-            } else if mode == .legacy {
+            } else if needsDeviceBPF, let dir = paths[""] {
+                try DeviceFilterV2.apply(devices, cgroupDir: dir)
+            } else {
                 throw notMounted("devices")
             }
         }

@@ -82,8 +82,8 @@ public struct CgroupManager: Codable, Sendable {
     /// The directory of the cgroup2 hierarchy, where a device-filter eBPF program attaches.
     public var unifiedPath: String? { paths[""] }
 
-    /// On cgroup v2 there is no devices controller: device rules must be enforced by a
-    /// BPF_CGROUP_DEVICE program attached to `unifiedPath`, which `apply` does not do.
+    /// On cgroup v2 there is no devices controller: `apply` enforces device rules with a
+    /// BPF_CGROUP_DEVICE program attached to `unifiedPath` (DeviceFilterV2).
     public var needsDeviceBPF: Bool { mode != .legacy && paths["devices"] == nil }
 
     /// Each directory once (co-mounted v1 controllers share one), in a stable order.

@@ -68,8 +68,9 @@ final class CgroupFakeTreeTests: XCTestCase {
         try m.create()
         let leaf = try XCTUnwrap(m.paths[""])
         try populateLeaf(leaf)
+        // No device rules: on v2 they become an eBPF program, which needs a real cgroup2
+        // directory (DeviceFilterV2LiveTests).
         let r = LinuxResources(
-            devices: [LinuxDeviceCgroup(allow: false, access: "rwm")],
             memory: LinuxMemory(limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20, swappiness: 10),
             cpu: LinuxCPU(shares: 1024, quota: 50_000, burst: 1000, period: 100_000, cpus: "0", mems: "0", idle: 0),
             pids: LinuxPids(limit: 32),

@@ -99,4 +99,31 @@ unsigned long berth_mount_flags_of(const char *path);
 // Foreground wait: forwards signals to child, relays a pty master (or -1), reaps.
 int berth_proxy_wait(pid_t child, int master, int *status);
 
+// posix_spawn extensions glibc declares only under _GNU_SOURCE. `actions` is a
+// posix_spawn_file_actions_t *, `attr` a posix_spawnattr_t *.
+int berth_spawn_addclosefrom(void *actions, int lowfd);   // close every fd >= lowfd in the child; 0 or an errno value, as posix_spawn_* return
+short berth_spawn_setsid_flag(void);                      // POSIX_SPAWN_SETSID
+
+// cgroup v2 device filtering (devicebpf.c): BPF_PROG_TYPE_CGROUP_DEVICE programs
+// attached with BPF_CGROUP_DEVICE. One instruction of struct bpf_insn, without
+// its bitfields so that Swift can build arrays of it.
+struct berth_bpf_insn {
+    uint8_t code;
+    uint8_t dst;
+    uint8_t src;
+    int16_t off;
+    int32_t imm;
+};
+// Program fd (close-on-exec). With log != NULL the verifier's log is written
+// there (log_level 1); a log too small for it fails with ENOSPC.
+int berth_bpf_load_device_prog(const struct berth_bpf_insn *prog, size_t count, const char *license,
+                               char *log, size_t log_size);
+// BPF_F_ALLOW_MULTI; replace_fd >= 0 adds BPF_F_REPLACE of that attached program.
+int berth_bpf_attach_device_prog(int cgroup_fd, int prog_fd, int replace_fd);
+int berth_bpf_detach_device_prog(int cgroup_fd, int prog_fd);
+// Programs attached to this cgroup itself (not inherited). *count: capacity of
+// ids in, number of programs out (also on ENOSPC).
+int berth_bpf_query_device_progs(int cgroup_fd, uint32_t *ids, uint32_t *count);
+int berth_bpf_prog_fd_by_id(uint32_t id);
+
 #endif
