@@ -1,6 +1,5 @@
 import Glibc
+import ShimCore
 
-// Placeholder until the daemon is written.
-let message = "berth-shim: not built yet\n"
-_ = write(2, message, message.utf8.count)
-exit(1)
+// berth-shim start|serve|delete: see ShimOptions.usage.
+exit(ShimMain.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,1 +1,0 @@
-// The shim logic: filled in by the shim work.
