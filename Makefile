@@ -4,9 +4,9 @@ PREFIX ?= /usr/local
 BUILD_DIR := .build
 DEBUG_BIN := $(BUILD_DIR)/debug
 RELEASE_BIN := $(BUILD_DIR)/release
-BINARIES := berth-runtime
+BINARIES := berth-runtime berth-shim berth-supervisor berth-ctl
 APT_PACKAGES := libseccomp-dev libnl-3-dev libnl-route-3-dev zlib1g-dev busybox-static file \
-	runc crun procps iproute2 python3 python3-jsonschema
+	runc crun containerd procps iproute2 python3 python3-jsonschema
 
 .PHONY: all deps build release test test-unit test-runtime test-reference bench install demo clean
 
@@ -16,15 +16,18 @@ deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (apt-get)"; exit 1; fi
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES)
+	# The python3 first on PATH may not be Debian's (pyenv): make sure it has jsonschema too.
+	python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema
 
 build:
 	$(SWIFT) build
 
 release:
-	$(SWIFT) build -c release --product berth-runtime
+	$(SWIFT) build -c release
 
 # Every test: unit tests and the root integration tests against berth-runtime,
-# then the lifecycle tests against runc and crun to prove they test the spec.
+# then the runtime lifecycle suite and the shim/supervisor suites against runc
+# and crun as the runtime, to prove they test the spec and not our quirks.
 test: build test-unit test-reference
 
 test-unit:
@@ -34,11 +37,12 @@ test-runtime:
 	BERTH_TEST_RUNTIME=$(CURDIR)/$(DEBUG_BIN)/berth-runtime $(SWIFT) test --filter RuntimeTests
 
 test-reference:
-	BERTH_TEST_RUNTIME=runc $(SWIFT) test --skip-build --filter LifecycleTests
-	Tests/fixtures/cgroup-v1-only.sh env BERTH_TEST_RUNTIME=crun $(SWIFT) test --skip-build --filter LifecycleTests
+	BERTH_TEST_RUNTIME=runc $(SWIFT) test --skip-build --filter 'LifecycleTests|DaemonTests'
+	Tests/fixtures/cgroup-v1-only.sh env BERTH_TEST_RUNTIME=crun $(SWIFT) test --skip-build --filter 'LifecycleTests|DaemonTests'
 
 bench: release
 	Tests/fixtures/cgroup-v1-only.sh python3 Tests/bench/runtime_bench.py --berth $(CURDIR)/$(RELEASE_BIN)/berth-runtime
+	python3 Tests/bench/supervisor_bench.py --bin $(CURDIR)/$(RELEASE_BIN)
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

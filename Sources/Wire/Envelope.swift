@@ -100,14 +100,22 @@ public enum WireJSON {
     public static func params<P: Decodable>(_ type: P.Type, from frame: [UInt8]) throws -> P {
         do {
             return try JSONDecoder().decode(ParamsBody<P>.self, from: Data(frame)).params
+        } catch DecodingError.keyNotFound(let key, let ctx) where ctx.codingPath.isEmpty && key.stringValue == "params" {
+            // PROTOCOL.md: an omitted params is the same as {}.
+            do {
+                return try JSONDecoder().decode(P.self, from: Data("{}".utf8))
+            } catch let e as DecodingError {
+                throw WireError.invalid(describe(e, under: "params"))
+            }
         } catch let e as DecodingError {
             throw WireError.invalid(describe(e))
         }
     }
 
-    public static func describe(_ e: DecodingError) -> String {
+    /// `under` prefixes the path when the decoded value was not the whole message.
+    public static func describe(_ e: DecodingError, under root: String? = nil) -> String {
         func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
+            var out = root ?? ""
             for k in keys {
                 if let i = k.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + k.stringValue }
             }
@@ -128,13 +136,10 @@ public enum WireJSON {
     }
 
     static func typeName(_ t: Any.Type) -> String {
-        switch t {
-        case is String.Type: return "a string"
-        case is Bool.Type: return "a boolean"
-        case is Int.Type, is Int32.Type, is Int64.Type, is UInt32.Type, is UInt64.Type, is UInt.Type, is Double.Type: return "a number"
-        default:
-            let n = "\(t)"
-            return n.hasPrefix("Array") ? "an array" : n.hasPrefix("Dictionary") ? "an object" : "an object"
-        }
+        if t is String.Type { return "a string" }
+        if t is Bool.Type { return "a boolean" }
+        if t is any BinaryInteger.Type || t is any BinaryFloatingPoint.Type { return "a number" }
+        let n = "\(t)"
+        return n.hasPrefix("Array") ? "an array" : "an object"
     }
 }

@@ -12,11 +12,22 @@ public final class FrameConnection: @unchecked Sendable {
     private let writeLock = Lock()
     /// Called with ("<" or ">", frame) for every frame when tracing is on.
     public var trace: (@Sendable (String, [UInt8]) -> Void)?
+    /// "#<pid>.<n>": names this connection in trace lines, so a reader of a trace can
+    /// pair each response with its request (ids are only unique per connection).
+    public let tag: String
     private var closed = false
+
+    private static let serialLock = Lock()
+    nonisolated(unsafe) private static var lastSerial = 0
 
     public init(fd: Int32, maxFrame: Int = FrameConnection.defaultMaxFrame) {
         self.fd = fd
         self.maxFrame = maxFrame
+        let serial = FrameConnection.serialLock.with { () -> Int in
+            FrameConnection.lastSerial += 1
+            return FrameConnection.lastSerial
+        }
+        tag = "#\(getpid()).\(serial)"
     }
 
     deinit { close() }
@@ -80,6 +91,9 @@ public final class FrameConnection: @unchecked Sendable {
         var bytes: [UInt8] = [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)]
         bytes.append(contentsOf: body)
         try writeLock.with {
+            // A publisher may still hold a connection its reader thread has closed;
+            // writing then could reach whatever connection reused the fd number.
+            if closed { throw WireError.unavailable("write: connection closed") }
             trace?(">", body)
             var off = 0
             while off < bytes.count {
@@ -104,5 +118,9 @@ public final class FrameConnection: @unchecked Sendable {
     }
 
     /// Wakes a thread blocked in readFrame without racing the fd's reuse.
-    public func shutdown() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    public func shutdown() {
+        writeLock.with {
+            if !closed { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
 }

@@ -13,7 +13,8 @@ public final class RPCClient: @unchecked Sendable {
     public init(path: String, protocolName: String, version: Int, clientName: String,
                 trace: (@Sendable (String) -> Void)? = nil) throws {
         frames = try FrameConnection.connect(path)
-        if let trace { frames.trace = { dir, body in trace("\(clientName) \(dir) \(String(decoding: body, as: UTF8.self))") } }
+        if let trace { let tag = frames.tag
+            frames.trace = { dir, body in trace("\(clientName) \(tag) \(dir) \(String(decoding: body, as: UTF8.self))") } }
         var id = 0
         server = try RPCClient.call(frames, &id, &queued, "Hello",
                                     HelloParams(protocol: protocolName, version: version, client: clientName), HelloResult.self)

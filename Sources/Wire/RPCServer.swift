@@ -18,13 +18,20 @@ public struct Call: @unchecked Sendable {
 public final class ServerConnection: @unchecked Sendable {
     public let frames: FrameConnection
     fileprivate var helloDone = false
-    fileprivate(set) public var topics: Set<String>? = nil   // nil: not subscribed; empty: everything
+    // Written by the connection's thread, read by publishers on any thread.
+    private let topicsLock = Lock()
+    private var _topics: Set<String>? = nil   // nil: not subscribed; empty: everything
+    public var topics: Set<String>? { topicsLock.with { _topics } }
     public var isSubscribed: Bool { topics != nil }
 
     init(frames: FrameConnection) { self.frames = frames }
 
     /// Events named in `topics` (all when empty) are sent on this connection from now on.
-    public func subscribe(topics: [String]) { self.topics = Set(topics) }
+    public func subscribe(topics: [String]) { topicsLock.with { _topics = Set(topics) } }
+
+    func wants(_ event: String) -> Bool {
+        topicsLock.with { _topics.map { $0.isEmpty || $0.contains(event) } ?? false }
+    }
 }
 
 /// A framed-JSON RPC server on a Unix socket: Hello handshake, method table,
@@ -67,13 +74,16 @@ public final class RPCServer: @unchecked Sendable {
         while true {
             let fd = berth_accept_cloexec(listenFd)
             if fd < 0 {
-                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM { usleep(10000); continue }
+                let e = errno
+                if e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM { usleep(10000); continue }
+                // A client that gave up before accept must not stop the server.
+                if e == ECONNABORTED || e == EPROTO || e == EPERM { continue }
                 return
             }
             let conn = ServerConnection(frames: FrameConnection(fd: fd, maxFrame: maxFrame))
             if let sink = traceSink {
-                let name = serverName
-                conn.frames.trace = { dir, body in sink("\(name) \(dir) \(String(decoding: body, as: UTF8.self))") }
+                let name = serverName, tag = conn.frames.tag
+                conn.frames.trace = { dir, body in sink("\(name) \(tag) \(dir) \(String(decoding: body, as: UTF8.self))") }
             }
             lock.with { connections[ObjectIdentifier(conn)] = conn }
             spawnThread { [self] in
@@ -92,7 +102,7 @@ public final class RPCServer: @unchecked Sendable {
     /// Sends an event to every subscriber interested in it.
     public func publish<P: Encodable>(_ event: String, _ params: P) {
         guard let body = try? WireJSON.encode(EventMessage(event: event, params: params)) else { return }
-        let targets = lock.with { connections.values.filter { c in c.topics.map { $0.isEmpty || $0.contains(event) } ?? false } }
+        let targets = lock.with { connections.values.filter { $0.wants(event) } }
         for c in targets {
             if (try? c.frames.writeFrame(body)) == nil { c.frames.shutdown() }
         }
@@ -120,6 +130,12 @@ public final class RPCServer: @unchecked Sendable {
         let head: MessageHead
         do {
             head = try JSONDecoder().decode(MessageHead.self, from: Data(frame))
+        } catch let e as DecodingError {
+            // An object whose id or method has the wrong type: say which.
+            if case .typeMismatch(_, let ctx) = e, !ctx.codingPath.isEmpty {
+                return reply(conn, id: nil, WireError.invalid(WireJSON.describe(e)))
+            }
+            return reply(conn, id: nil, WireError.invalid("a frame must hold one JSON object: {\"id\", \"method\", \"params\"}"))
         } catch {
             return reply(conn, id: nil, WireError.invalid("a frame must hold one JSON object: {\"id\", \"method\", \"params\"}"))
         }

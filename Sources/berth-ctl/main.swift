@@ -1,6 +1,3 @@
 import Glibc
 
-// Placeholder until the daemon is written.
-let message = "berth-ctl: not built yet\n"
-_ = write(2, message, message.utf8.count)
-exit(1)
+exit(Ctl.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,6 +1,4 @@
 import Glibc
+import SupervisorCore
 
-// Placeholder until the daemon is written.
-let message = "berth-supervisor: not built yet\n"
-_ = write(2, message, message.utf8.count)
-exit(1)
+exit(SupervisorMain.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,1 +1,0 @@
-// The supervisor logic: filled in by the supervisor work.
