@@ -130,7 +130,8 @@ public struct CgroupManager: Codable, Sendable {
     /// as a missing file, which names the controller.
     static func enableControllers(in parent: String) {
         guard let available = CgroupFS.readIfPresent(parent, "cgroup.controllers") else { return }
-        let wanted = CgroupFS.fields(Substring(available)).map { "+" + $0 }
+        // String + String: `String + Substring` is generic and looks up conformances at run time.
+        let wanted = CgroupFS.fields(Substring(available)).map { "+" + String($0) }
         guard !wanted.isEmpty else { return }
         let enabled = Set(CgroupFS.fields(Substring(CgroupFS.readIfPresent(parent, "cgroup.subtree_control") ?? "")))
         let missing = wanted.filter { !enabled.contains($0.dropFirst()) }

@@ -149,7 +149,13 @@ struct CgroupLocation: Equatable {
             if c == ".." { _ = parts.popLast(); continue }
             parts.append(c)
         }
-        return "/" + parts.joined(separator: "/")
+        // Not parts.joined(separator:): see visibleOnly on generic string helpers.
+        var out = ""
+        for part in parts {
+            out.append("/")
+            out.append(contentsOf: part)
+        }
+        return out.isEmpty ? "/" : out
     }
 
     /// "slice:prefix:name" is what the systemd driver takes; with only cgroupfs we put the
@@ -215,7 +221,10 @@ extension CgroupMountTable {
                       UInt32(truncatingIfNeeded: st.st_dev & 0xff) | UInt32(truncatingIfNeeded: (st.st_dev >> 12) & ~0xff) == mi
                 else { continue }
             }
-            out += line + "\n"
+            // String's own append(contentsOf: Substring): the generic `+` looks up protocol
+            // conformances at run time, which costs start-up time in the runtime.
+            out.append(contentsOf: line)
+            out.append("\n")
         }
         return out
     }

@@ -2,17 +2,28 @@ import Glibc
 
 /// Small, allocation-light file helpers over raw fds; every fd is O_CLOEXEC.
 public enum FileIO {
+    /// Reads straight into the result, sized from fstat for regular files: no 64 KiB
+    /// scratch buffer to allocate and zero for every small cgroup or /proc file.
     public static func readAll(fd: Int32) throws -> [UInt8] {
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
+        var st = stat()
+        var size = 4096
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 {
+            size = Int(st.st_size) + 1 // one spare byte, so end-of-file needs no second buffer
+        }
+        var out = [UInt8](repeating: 0, count: size)
+        var used = 0
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if used == out.count { out.append(contentsOf: repeatElement(0, count: out.count)) }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, $0.count - used) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SyscallError("read", "fd \(fd)")
             }
-            if n == 0 { return out }
-            out.append(contentsOf: buf[0..<n])
+            if n == 0 {
+                out.removeLast(out.count - used)
+                return out
+            }
+            used += n
         }
     }
 

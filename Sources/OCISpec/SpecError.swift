@@ -2,8 +2,8 @@
 // `config.json: process.user.uid: expected a number, found a string`
 // instead of Swift's DecodingError dump.
 
-import FoundationEssentials
 import Glibc
+import JSON
 
 public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file (or other source) being read, as the caller named it.
@@ -53,6 +53,13 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
             }
             return SpecError(file: file, field: Self.path(ctx.codingPath), reason: reason)
         case .dataCorrupted(let ctx):
+            if let syntax = ctx.underlyingError as? JSONSyntaxError {
+                return SpecError(file: file, reason: syntax.description)
+            }
+            if let number = ctx.underlyingError as? JSONNumberError {
+                let problem = number.problem == .notWhole ? "is not a whole number" : "is out of range"
+                return SpecError(file: file, field: Self.path(ctx.codingPath), reason: "number \(number.text) \(problem)")
+            }
             var reason = ctx.debugDescription
             if let underlying = ctx.underlyingError {
                 reason += " (\(underlying))"
@@ -95,10 +102,10 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The decoder's debugDescription reads "Expected to decode X but found a string instead.";
     /// the "found" part is the useful half.
     static func foundPart(_ text: String) -> String? {
-        guard let start = text.firstRange(of: "but found ") else { return nil }
-        var rest = text[start.upperBound...]
-        if let end = rest.firstRange(of: " instead") {
-            rest = rest[..<end.lowerBound]
+        guard let found = Self.find("but found ", in: text.utf8) else { return nil }
+        var rest = Substring(text.utf8[found.upperBound...])
+        if let end = Self.find(" instead", in: rest.utf8) {
+            rest = Substring(rest.utf8[..<end.lowerBound])
         }
         // Speak JSON, not Swift: "a dictionary" is an object, "bool" a boolean.
         switch rest {
@@ -109,6 +116,21 @@ public struct SpecError: Error, CustomStringConvertible, Equatable, Sendable {
         default: return String(rest)
         }
     }
+
+    /// The first occurrence of `needle` (a byte search, so that String.firstRange(of:)
+    /// does not link _StringProcessing into the runtime).
+    static func find<C: BidirectionalCollection>(_ needle: String, in hay: C) -> Range<C.Index>? where C.Element == UInt8 {
+        let n = Array(needle.utf8)
+        var i = hay.startIndex
+        while i != hay.endIndex {
+            var j = i
+            var k = 0
+            while k < n.count, j != hay.endIndex, hay[j] == n[k] { j = hay.index(after: j); k += 1 }
+            if k == n.count { return i..<j }
+            i = hay.index(after: i)
+        }
+        return nil
+    }
 }
 
 /// Loading and saving spec documents (config.json, process.json, state.json).
@@ -118,28 +140,26 @@ public enum SpecFile {
         try decode(type, from: read(path), file: path)
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: data)
-        } catch DecodingError.dataCorrupted(let ctx) where ctx.codingPath.isEmpty {
-            // The decoder lost the location; recover it rather than say only "not valid JSON".
-            throw JSONDiagnostics.explain(type, bytes: [UInt8](data), file: file)
-                ?? SpecError(file: file, decoding: .dataCorrupted(ctx))
+            return try JSON.decode(type, from: bytes)
         } catch let error as DecodingError {
             throw SpecError(file: file, decoding: error)
         }
     }
 
-    /// Keys sorted and "/" unescaped so output is stable and readable in state files and golden tests.
-    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty
-            ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-            : [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+    /// Any byte collection (Foundation's Data included), for callers that have one.
+    public static func decode<T: Decodable, Bytes: Sequence>(_ type: T.Type, from bytes: Bytes, file: String) throws -> T
+    where Bytes.Element == UInt8 {
+        try decode(type, from: Array(bytes), file: file)
     }
 
-    public static func read(_ path: String) throws -> Data {
+    /// Keys sorted and "/" unescaped so output is stable and readable in state files and golden tests.
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = false) throws -> [UInt8] {
+        try JSON.encode(value, sortedKeys: true, pretty: pretty)
+    }
+
+    public static func read(_ path: String) throws -> [UInt8] {
         var fd: Int32
         repeat {
             fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -147,18 +167,24 @@ public enum SpecFile {
         guard fd >= 0 else { throw ioError("open", path) }
         defer { close(fd) }
 
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        // Sized from fstat, read in place: no scratch buffer to allocate and zero.
+        var st = stat()
+        var size = 4096
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 { size = Int(st.st_size) + 1 }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var used = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if used == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + used, $0.count - used) }
             if n < 0 {
                 if Glibc.errno == EINTR { continue }
                 throw ioError("read", path)
             }
             if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+            used += n
         }
-        return Data(bytes)
+        bytes.removeLast(bytes.count - used)
+        return bytes
     }
 
     /// errno text in the lower-case form Go (and so runc) prints.

@@ -111,6 +111,11 @@ func jsonObject(_ data: Data) throws -> [String: Any] {
     return try XCTUnwrap(value as? [String: Any], "top level is not an object")
 }
 
+/// SpecFile.encode returns bytes, not Data.
+func jsonObject(_ bytes: [UInt8]) throws -> [String: Any] {
+    try jsonObject(Data(bytes))
+}
+
 /// Runs a program to completion; returns stdout, or nil when it is missing or fails.
 func runTool(_ argv: [String], in dir: String? = nil) -> Data? {
     let task = Foundation.Process()

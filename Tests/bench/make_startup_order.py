@@ -122,6 +122,8 @@ def main():
         with open(args.out, "w") as f:
             f.write("\n".join(order) + "\n")
         print(f"{args.out}: {len(order)} functions from {len(traces)} traces")
+        # SwiftPM does not track the order file as a link input.
+        print("relink to use it: rm .build/release/berth-runtime && swift build -c release")
     finally:
         # The container sleeps 5 s at most, so nothing outlives a failed step for long.
         subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL)

@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import CLinux
 import LinuxSys
 import OCISpec

@@ -1,5 +1,5 @@
 import Glibc
-import FoundationEssentials
+import JSON
 import CLinux
 import LinuxSys
 import OCISpec
@@ -52,7 +52,7 @@ enum Lifecycle {
         obj += "  \"bundle\": \(jsonQuote(s.bundle)),\n  \"rootfs\": \(jsonQuote(r.rootfs)),\n"
         obj += "  \"created\": \(jsonQuote(r.created)),\n"
         if let a = s.annotations, !a.isEmpty {
-            let enc = String(decoding: try JSONEncoder().encode(a), as: UTF8.self)
+            let enc = String(decoding: try JSON.encode(a), as: UTF8.self)
             obj += "  \"annotations\": \(enc),\n"
         }
         obj += "  \"owner\": \(jsonQuote(r.owner))\n}\n"

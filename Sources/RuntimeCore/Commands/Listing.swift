@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import LinuxSys
 import CLinux
 import OCISpec
@@ -50,10 +49,16 @@ enum Listing {
     static func table(_ rows: [[String]]) -> String {
         var widths = [Int](repeating: 0, count: rows.first?.count ?? 0)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
-        return rows.map { r in
-            r.enumerated().map { i, c in i == r.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count + 3) }
-                .joined()
-        }.joined(separator: "\n") + "\n"
+        // Plain appends: the generic joined() resolves associated types at run time.
+        var out = ""
+        for r in rows {
+            for (i, c) in r.enumerated() {
+                out += c
+                if i < r.count - 1 { out += String(repeating: " ", count: widths[i] - c.count + 3) }
+            }
+            out += "\n"
+        }
+        return out
     }
 }
 

@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import LinuxSys
 import OCISpec
 import Cgroups
@@ -12,7 +11,7 @@ enum Update {
         var res = r.spec.linux?.resources ?? LinuxResources()
         if let f = resourcesFile {
             let bytes = f == "-" ? try FileIO.readAll(fd: 0) : try FileIO.read(path: f)
-            let given = try SpecFile.decode(LinuxResources.self, from: Data(bytes), file: f == "-" ? "stdin" : f)
+            let given = try SpecFile.decode(LinuxResources.self, from: bytes, file: f == "-" ? "stdin" : f)
             // Refused as create (and runc) refuse it: on a v1 or hybrid host v2 file names do not
             // name every controller's files.
             if given.unified?.isEmpty == false && r.cgroup.mode != .unified {

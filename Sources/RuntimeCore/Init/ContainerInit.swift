@@ -87,7 +87,8 @@ enum ContainerInit {
 
     private static func applySysctls(_ sysctls: [String: String]) throws {
         for (k, v) in sysctls.sorted(by: { $0.key < $1.key }) {
-            guard !k.contains("..") && !k.hasPrefix("/") else {
+            // A byte scan for "..": String.contains(String) would link in _StringProcessing.
+            guard !zip(k.utf8, k.utf8.dropFirst()).contains(where: { $0 == 0x2E && $1 == 0x2E }) && !k.hasPrefix("/") else {
                 throw RuntimeError("linux.sysctl: invalid name \"\(k)\"")
             }
             let path = "/proc/sys/" + k.replacingOccurrences(".", with: "/")

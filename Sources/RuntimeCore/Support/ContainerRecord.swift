@@ -1,5 +1,5 @@
 import Glibc
-import FoundationEssentials
+import JSON
 import CLinux
 import LinuxSys
 import OCISpec
@@ -50,8 +50,8 @@ public struct StateStore: Sendable {
     }
 
     public func save(_ r: ContainerRecord) throws {
-        let data = try JSONEncoder().encode(r)
-        try FileIO.writeAtomic(dir(r.id) + "/state.json", Array(data), durable: false)
+        let data = try JSON.encode(r, sortedKeys: false)
+        try FileIO.writeAtomic(dir(r.id) + "/state.json", data, durable: false)
     }
 
     public func load(_ id: String) throws -> ContainerRecord {
@@ -60,7 +60,7 @@ public struct StateStore: Sendable {
         guard FileIO.exists(path) else { throw NotFound(id: id) }
         let bytes = try FileIO.read(path: path)
         do {
-            return try JSONDecoder().decode(ContainerRecord.self, from: Data(bytes))
+            return try JSON.decode(ContainerRecord.self, from: bytes)
         } catch {
             throw RuntimeError("container \"\(id)\": state file \(path) is unreadable: \(error)")
         }
@@ -111,6 +111,6 @@ extension ContainerRecord {
     public func hookState(store: StateStore, status: ContainerStatus? = nil) -> [UInt8] {
         var st = ociState(store: store)
         if let status { st.status = status.rawValue; if status != .stopped { st.pid = Int(initPid) } }
-        return (try? Array(JSONEncoder().encode(st))) ?? []
+        return (try? JSON.encode(st, sortedKeys: false)) ?? []
     }
 }
