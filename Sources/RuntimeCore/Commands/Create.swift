@@ -21,7 +21,6 @@ public struct CreateOptions {
 enum Create {
     static func run(_ rt: Runtime, _ o: CreateOptions) throws -> ContainerRecord {
         Timing.mark("start")
-        MigrationPrimer.start()
         let bundle = try o.preloaded?.bundle ?? absolute(o.bundle)
         let spec = try o.preloaded?.spec ?? Spec.load(from: bundle + "/config.json")
         try Validation.check(spec)
@@ -48,6 +47,12 @@ enum Create {
         try rt.store.claim(o.id)
         var cleanup = Cleanup(store: rt.store, id: o.id, cgroup: cgroup)
         defer { cleanup.run() }
+        try cgroup.create()
+        cleanup.cgroupCreated = true
+        // mkdir first: the primer holds cgroup_mutex while it waits for the grace period.
+        MigrationPrimer.start()
+        if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
+        Timing.mark("cgroup create+apply")
 
         var consoleFd = o.consoleFd
         if let path = o.consoleSocket {
@@ -75,13 +80,12 @@ enum Create {
             record.initPid = pid
             record.initStartTime = berth_proc_start_time(pid)
             Timing.mark("init forked")
-            try cgroup.create()
-            cleanup.cgroupCreated = true
-            if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
-            Timing.mark("cgroup create+apply")
+            // The init builds its root filesystem while we move it into its cgroups: the
+            // move may wait out an RCU grace period (see MigrationPrimer). It waits for
+            // "hooks-ok", which we send only after the move, before anything cgroup-bound.
+            try sync.send("go \(pid)")
             try cgroup.addProcess(pid)
             Timing.mark("cgroup add")
-            try sync.send("cgroup-ok \(pid)")
         }
         // Without namespaces to join or a time namespace (which clone(2) cannot
         // create), one clone makes the init directly: a fork and a round trip saved.

@@ -34,7 +34,7 @@ enum ContainerInit {
                 try sys("setresgid", "0 in the new user namespace") { berth_setresgid(0, 0, 0) }
                 try sys("setresuid", "0 in the new user namespace") { berth_setresuid(0, 0, 0) }
             }
-            guard let go = try sync.receive(), go.hasPrefix("cgroup-ok "), let pid = Int32(go.dropFirst(10)) else { _exit(1) }
+            guard let go = try sync.receive(), go.hasPrefix("go "), let pid = Int32(go.dropFirst(3)) else { _exit(1) }
             hostPid = pid
             let exePath = try prepare(ctx, sync: sync)
             try sync.send("ready")
@@ -47,9 +47,6 @@ enum ContainerInit {
     }
 
     private static func prepare(_ ctx: InitContext, sync: SyncChannel) throws -> String {
-        if ctx.namespaces.new.contains(.cgroup) {
-            try sys("unshare", "CLONE_NEWCGROUP") { berth_unshare(NamespaceKind.cgroup.cloneFlag) }
-        }
         _ = setsid()
         let hasMountNS = ctx.namespaces.has(.mount)
         if hasMountNS {
@@ -57,7 +54,12 @@ enum ContainerInit {
                        userns: ctx.namespaces.has(.user)).prepare()
         }
         try sync.send("hooks")
+        // The parent answers once we sit in our cgroups: only now does a new cgroup
+        // namespace get the container's cgroup as its root.
         try sync.expect("hooks-ok")
+        if ctx.namespaces.new.contains(.cgroup) {
+            try sys("unshare", "CLONE_NEWCGROUP") { berth_unshare(NamespaceKind.cgroup.cloneFlag) }
+        }
         if let hooks = ctx.spec.hooks?.createContainer {
             try HookRunner.run(hooks, phase: "createContainer", state: ctx.hooksState(hostPid, .creating))
         }
