@@ -297,3 +297,15 @@ int berth_spawn_addclosefrom(void *actions, int lowfd) {
     return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowfd);
 }
 short berth_spawn_setsid_flag(void) { return POSIX_SPAWN_SETSID; }
+
+#include <linux/sched.h>
+pid_t berth_clone3_into_cgroup(unsigned long flags, int cgroup_fd) {
+    // Like berth_clone_fork, but the child starts inside the cgroup2 directory
+    // cgroup_fd: no later cgroup.procs write, so no wait for an RCU grace period.
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags | CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (unsigned long long)cgroup_fd;
+    return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}

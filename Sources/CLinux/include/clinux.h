@@ -11,6 +11,7 @@
 
 // Namespaces and processes.
 pid_t berth_clone_fork(unsigned long flags);          // fork-like clone(2) with CLONE_NEW* flags
+pid_t berth_clone3_into_cgroup(unsigned long flags, int cgroup_fd); // same, born in a cgroup2 directory
 int berth_unshare(int flags);
 int berth_setns(int fd, int nstype);
 int berth_pivot_root(const char *new_root, const char *put_old);

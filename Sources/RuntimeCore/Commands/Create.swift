@@ -50,7 +50,11 @@ enum Create {
         try cgroup.create()
         cleanup.cgroupCreated = true
         // mkdir first: the primer holds cgroup_mutex while it waits for the grace period.
-        MigrationPrimer.start()
+        // On pure v2 with a direct clone the init is born in its cgroup: no migration to prime,
+        // and a primer holding cgroup_mutex would only delay that clone.
+        if !(cgroup.mode == .unified && namespaces.join.isEmpty && !namespaces.new.contains(.time)) {
+            MigrationPrimer.start()
+        }
         if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
         Timing.mark("cgroup create+apply")
 
@@ -75,7 +79,7 @@ enum Create {
                               hooksState: { pid, status in var r = base; r.initPid = pid; return r.hookState(store: store, status: status) })
         let sync = pair.parent
         defer { sync.close() }
-        func initStarted(_ pid: pid_t) throws {
+        func initStarted(_ pid: pid_t, inCgroup: Bool = false) throws {
             cleanup.initPid = pid
             record.initPid = pid
             record.initStartTime = berth_proc_start_time(pid)
@@ -84,7 +88,7 @@ enum Create {
             // move may wait out an RCU grace period (see MigrationPrimer). It waits for
             // "hooks-ok", which we send only after the move, before anything cgroup-bound.
             try sync.send("go \(pid)")
-            try cgroup.addProcess(pid)
+            if !inCgroup { try cgroup.addProcess(pid) }
             Timing.mark("cgroup add")
         }
         // Without namespaces to join or a time namespace (which clone(2) cannot
@@ -94,7 +98,18 @@ enum Create {
         if direct {
             var flags = namespaces.unshareFlags
             if userns { flags |= NamespaceKind.user.cloneFlag }
-            let pid = berth_clone_fork(UInt(UInt32(bitPattern: flags)))
+            // On pure cgroup v2 the init is born in its cgroup (clone3 CLONE_INTO_CGROUP).
+            var bornInCgroup = false
+            var pid: pid_t = -1
+            if cgroup.mode == .unified, let dir = cgroup.paths[""] {
+                let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                if dfd >= 0 {
+                    pid = berth_clone3_into_cgroup(UInt(UInt32(bitPattern: flags)), dfd)
+                    bornInCgroup = pid >= 0
+                    if pid != 0 { close(dfd) }
+                }
+            }
+            if !bornInCgroup { pid = berth_clone_fork(UInt(UInt32(bitPattern: flags))) }
             if pid < 0 { throw SyscallError("clone", "container init with namespace flags 0x" + String(UInt32(bitPattern: flags), radix: 16)) }
             if pid == 0 {
                 sync.close()
@@ -105,7 +120,7 @@ enum Create {
                 try writeIDMaps(pid: pid, spec.linux)
                 try sync.send("userns-ok")
             }
-            try initStarted(pid)
+            try initStarted(pid, inCgroup: bornInCgroup)
         } else {
             let intermediate = berth_clone_fork(0)
             if intermediate < 0 { throw SyscallError("fork", "") }
