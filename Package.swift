@@ -1,24 +1,27 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
 
-// Binaries that are exec'd once per container (the runtime) link statically:
-// see ../shared/SWIFT-SYSTEMS-NOTES.md (0.7 ms start-up instead of 3-9 ms).
-let staticExe: [LinkerSetting] = [
-    .unsafeFlags(["-static-executable"]),
-    .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"), .linkedLibrary("swiftSynchronization"),
-]
+// The runtime and the daemons link no Foundation at all (the JSON module replaces
+// JSONDecoder/JSONEncoder) and are static executables: see ../shared/SWIFT-SYSTEMS-NOTES.md
+// (0.7 ms start-up instead of 3-9 ms). lld places the functions listed in the target's
+// startup.order (made by Tests/bench/make_startup_order.py) next to each other: fewer
+// executable pages get mapped, a lower peak RSS for the runtime and a lower idle RSS for
+// each per-container shim. Names the binary no longer has are ignored, so a stale order
+// file costs only locality; a missing one is skipped.
+func staticExe(_ target: String) -> [LinkerSetting] {
+    var flags = ["-static-executable", "-use-ld=lld"]
+    let order = "\(Context.packageDirectory)/Sources/\(target)/startup.order"
+    if FileManager.default.fileExists(atPath: order) {
+        flags += ["-Xlinker", "--symbol-ordering-file=\(order)", "-Xlinker", "--no-warn-symbol-ordering"]
+    }
+    return [.unsafeFlags(flags)]
+}
 
-// The runtime links no Foundation at all (JSON replaces JSONDecoder), so it needs none of its libraries.
-// lld places the functions its commands run next to each other (startup.order, made by
-// Tests/bench/make_startup_order.py): fewer executable pages get mapped, a lower peak RSS.
-let runtimeExe: [LinkerSetting] = [.unsafeFlags([
-    "-static-executable", "-use-ld=lld",
-    "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/berth-runtime/startup.order",
-    "-Xlinker", "--no-warn-symbol-ordering",
-])]
-// For the modules the runtime is built from: type metadata through direct accessor calls
+// For the modules of the runtime and the daemons: type metadata through direct accessor calls
 // instead of mangled-name lookups, which check generic requirements by scanning every
-// protocol conformance record at run time (page faults and CPU on each exec of the runtime).
+// protocol conformance record at run time (CPU on each exec of the runtime, and pages of the
+// static binary that a shim would otherwise keep resident).
 let runtimeSwift: [SwiftSetting] = [.unsafeFlags([
     "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors",
     // Each function in its own section, so --gc-sections drops unused ones and startup.order can move them.
@@ -42,20 +45,26 @@ let package = Package(
         // Codable JSON without Foundation, so the runtime need not link FoundationEssentials.
         .target(name: "JSON", swiftSettings: runtimeSwift),
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
-        .target(name: "Wire", dependencies: ["CLinux"]),
-        .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"]),
-        .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"]),
+        .target(name: "Wire", dependencies: ["CLinux", "JSON"], swiftSettings: runtimeSwift),
+        .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
+        .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "CLinux", "OCISpec"], swiftSettings: runtimeSwift),
         .target(name: "RuntimeCore", dependencies: ["LinuxSys", "JSON", "OCISpec", "Cgroups", "Seccomp", "CLinux"], swiftSettings: runtimeSwift),
-        .target(name: "ShimCore", dependencies: ["ShimAPI", "Wire", "LinuxSys", "OCISpec", "Cgroups", "CLinux"]),
-        .target(name: "SupervisorCore", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "LinuxSys", "OCISpec", "CLinux"]),
-        // The shim is exec'd once per container: static, like the runtime.
-        .executableTarget(name: "berth-shim", dependencies: ["ShimCore"], linkerSettings: staticExe),
-        .executableTarget(name: "berth-supervisor", dependencies: ["SupervisorCore"], linkerSettings: staticExe),
-        .executableTarget(name: "berth-ctl", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "OCISpec"], linkerSettings: staticExe),
+        .target(name: "ShimCore", dependencies: ["ShimAPI", "Wire", "JSON", "LinuxSys", "OCISpec", "Cgroups", "CLinux"],
+                swiftSettings: runtimeSwift),
+        .target(name: "SupervisorCore", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "LinuxSys", "OCISpec", "CLinux"],
+                swiftSettings: runtimeSwift),
+        // One shim per container stays resident for the container's life: its idle RSS is
+        // mostly the pages of this binary it has touched, hence the order file.
+        .executableTarget(name: "berth-shim", dependencies: ["ShimCore"], exclude: ["startup.order"],
+                         swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-shim")),
+        .executableTarget(name: "berth-supervisor", dependencies: ["SupervisorCore"],
+                         swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-supervisor")),
+        .executableTarget(name: "berth-ctl", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "JSON", "OCISpec"],
+                         linkerSettings: staticExe("berth-ctl")),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
-                         swiftSettings: runtimeSwift, linkerSettings: runtimeExe),
+                         swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),

@@ -10,8 +10,23 @@ public struct RuntimeFailure: Error, CustomStringConvertible, Sendable {
     public var description: String { "OCI runtime \(verb) failed: \(message)" }
     /// "does not exist" in runc, crun and berth-runtime wording.
     public var isNotExist: Bool {
-        let m = message.lowercased()
-        return m.contains("does not exist") || m.contains("not found") || m.contains("no such")
+        let m = Array(message.lowercased().utf8)
+        return m.contains(bytes: "does not exist") || m.contains(bytes: "not found") || m.contains(bytes: "no such")
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// A plain byte search: String.contains(String) comes from _StringProcessing, which would
+    /// link the regex engine into the shim's binary.
+    func contains(bytes needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard !n.isEmpty, n.count <= count else { return n.isEmpty }
+        for start in 0...(count - n.count) where self[start] == n[0] {
+            var i = 1
+            while i < n.count && self[start + i] == n[i] { i += 1 }
+            if i == n.count { return true }
+        }
+        return false
     }
 }
 
@@ -33,7 +48,7 @@ public struct RuntimeRunner: Sendable {
     /// binary (where berth-runtime is installed beside it), then on PATH.
     public static func resolve(_ name: String) throws -> String {
         if name.isEmpty { throw WireError.invalid("params.runtime: empty runtime name") }
-        if name.contains("/") {
+        if name.utf8.contains(UInt8(ascii: "/")) {
             guard access(name, X_OK) == 0 else {
                 throw WireError.invalid("runtime \(name): \(Errno.describe(errno))")
             }

@@ -146,6 +146,9 @@ final class ShimDaemon: @unchecked Sendable {
 
     func serve() -> Int32 {
         ShimMain.fillStdio()
+        // One malloc arena: glibc would give each of the daemon's threads its own (tens of KB
+        // resident apiece, for the container's whole life), and the shim's threads seldom allocate.
+        _ = berth_malloc_arena_max(1)
         if let fd = opts.readyFd { _ = berth_set_cloexec(fd, 1) }
         // Writes to a vanished client or a closed pipe must fail with EPIPE, not kill the shim.
         signal(SIGPIPE, SIG_IGN)

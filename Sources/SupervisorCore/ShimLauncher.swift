@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import LinuxSys
 import Wire
 import ShimAPI
@@ -62,7 +61,7 @@ public struct ShimLauncher: Sendable {
             }
             let json = out.stdout.trimming(" \t\n\r")
             guard !json.isEmpty else { return nil }
-            return try JSONDecoder().decode(ExitResult.self, from: Data(json.utf8))
+            return try WireJSON.decode(ExitResult.self, from: Array(json.utf8))
         } catch {
             log.warn("task \(id): \(binary) delete: \(error)")
             return nil

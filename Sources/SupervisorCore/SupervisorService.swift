@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import Wire
 import ShimAPI
 import SupervisorAPI
@@ -53,7 +52,7 @@ private struct OptionalParams<P: Decodable>: Decodable { var params: P? }
 /// Params of a method whose params may be omitted (PROTOCOL.md: `{}` is the same).
 private func optionalParams<P: Decodable>(_ type: P.Type, _ call: Call) throws -> P? {
     do {
-        return try JSONDecoder().decode(OptionalParams<P>.self, from: Data(call.frame)).params
+        return try WireJSON.decode(OptionalParams<P>.self, from: call.frame).params
     } catch let e as DecodingError {
         throw WireError.invalid(WireJSON.describe(e))
     }

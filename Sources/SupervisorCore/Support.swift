@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import LinuxSys
 
 /// RFC 3339 timestamps in UTC with nanoseconds, the protocol's time format.

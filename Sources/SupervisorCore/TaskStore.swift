@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import LinuxSys
 import Wire
 import ShimAPI
@@ -98,7 +97,7 @@ public struct TaskStore: Sendable {
             if name.hasSuffix(".json.tmp") { unlink(file); continue }
             guard name.hasSuffix(".json") else { continue }
             do {
-                let r = try JSONDecoder().decode(TaskRecord.self, from: Data(try FileIO.read(path: file)))
+                let r = try WireJSON.decode(TaskRecord.self, from: try FileIO.read(path: file))
                 guard "\(r.id).json" == name else { throw RuntimeError("record names task \"\(r.id)\"") }
                 records.append(r)
             } catch let e as DecodingError {

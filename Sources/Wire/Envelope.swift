@@ -1,4 +1,4 @@
-import FoundationEssentials
+import JSON
 
 /// `{"id": 7, "method": "Task.Create", "params": {...}}`
 public struct Request<P: Encodable>: Encodable {
@@ -85,25 +85,27 @@ public struct HelloResult: Codable, Sendable {
 }
 
 public enum WireJSON {
-    public static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
+    /// Compact, keys sorted, "/" unescaped: the bytes Foundation's JSONEncoder wrote with
+    /// [.sortedKeys, .withoutEscapingSlashes], which the golden examples pin.
+    public static func encode<T: Encodable>(_ v: T) throws -> [UInt8] {
+        try JSON.encode(v, sortedKeys: true)
     }
 
-    public static func encode<T: Encodable>(_ v: T) throws -> [UInt8] {
-        Array(try encoder().encode(v))
+    /// Decodes a whole frame or file; malformed text throws DecodingError.dataCorrupted
+    /// with an empty coding path, as JSONDecoder did.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try JSON.decode(type, from: bytes)
     }
 
     /// Decodes `params` of a request, turning a DecodingError into an
     /// InvalidArgument naming the field ("params.bundle: required field is missing").
     public static func params<P: Decodable>(_ type: P.Type, from frame: [UInt8]) throws -> P {
         do {
-            return try JSONDecoder().decode(ParamsBody<P>.self, from: Data(frame)).params
+            return try JSON.decode(ParamsBody<P>.self, from: frame).params
         } catch DecodingError.keyNotFound(let key, let ctx) where ctx.codingPath.isEmpty && key.stringValue == "params" {
             // PROTOCOL.md: an omitted params is the same as {}.
             do {
-                return try JSONDecoder().decode(P.self, from: Data("{}".utf8))
+                return try JSON.decode(P.self, from: .object(JSONObject()))
             } catch let e as DecodingError {
                 throw WireError.invalid(describe(e, under: "params"))
             }

@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import CLinux
 
 /// One end of a framed connection: 4-byte big-endian length, then that many

@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 
 /// A client of one framed-JSON service: connects, says Hello, then makes calls.
 /// Events that arrive while waiting for a response are queued for `nextEvent`.
@@ -32,7 +31,7 @@ public final class RPCClient: @unchecked Sendable {
         try frames.send(Request(id: id, method: method, params: params))
         while true {
             let f = try frames.readFrame()
-            let head = try JSONDecoder().decode(MessageHead.self, from: Data(f))
+            let head = try WireJSON.decode(MessageHead.self, from: f)
             if let e = head.event { queued.append((e, f)); continue }
             if let err = head.error { throw err }
             if head.id == id { return f }
@@ -50,12 +49,12 @@ public final class RPCClient: @unchecked Sendable {
             do { f = try frames.readFrame() } catch {
                 throw WireError.unavailable("\(method): \(error)")
             }
-            let head = try JSONDecoder().decode(MessageHead.self, from: Data(f))
+            let head = try WireJSON.decode(MessageHead.self, from: f)
             if let e = head.event { queued.append((e, f)); continue }
             guard head.id == id || head.id == nil else { continue }
             if let err = head.error { throw err }
             do {
-                return try JSONDecoder().decode(ResultBody<R>.self, from: Data(f)).result
+                return try WireJSON.decode(ResultBody<R>.self, from: f).result
             } catch let e as DecodingError {
                 throw WireError.internal("\(method): unexpected result: \(WireJSON.describe(e))")
             }
@@ -67,7 +66,7 @@ public final class RPCClient: @unchecked Sendable {
         if !queued.isEmpty { return queued.removeFirst() }
         while true {
             let f = try frames.readFrame()
-            let head = try JSONDecoder().decode(MessageHead.self, from: Data(f))
+            let head = try WireJSON.decode(MessageHead.self, from: f)
             if let e = head.event { return (e, f) }
         }
     }

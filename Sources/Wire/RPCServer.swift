@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import CLinux
 
 /// One request as a handler sees it.
@@ -129,7 +128,7 @@ public final class RPCServer: @unchecked Sendable {
         }
         let head: MessageHead
         do {
-            head = try JSONDecoder().decode(MessageHead.self, from: Data(frame))
+            head = try WireJSON.decode(MessageHead.self, from: frame)
         } catch let e as DecodingError {
             // An object whose id or method has the wrong type: say which.
             if case .typeMismatch(_, let ctx) = e, !ctx.codingPath.isEmpty {

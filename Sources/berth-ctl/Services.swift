@@ -1,5 +1,5 @@
 import Glibc
-import FoundationEssentials
+import JSON
 import Wire
 import ShimAPI
 import SupervisorAPI
@@ -106,46 +106,9 @@ struct AnyParams: Encodable, Sendable {
 }
 
 enum JSONOut {
-    /// Sorted JSON, two-space indented, as `get`, `state` and `stats` print it.
+    /// Sorted JSON, two-space indented, `"key": value`, empty containers as {} and [],
+    /// as `get`, `state` and `stats` print it.
     static func print<T: Encodable>(_ v: T) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        Out.write(1, pretty(Array(try e.encode(v))) + [10])
-    }
-
-    /// Re-indents compact JSON; FoundationEssentials' own pretty printing puts a space
-    /// before each colon and blank lines inside empty containers.
-    static func pretty(_ json: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(json.count * 2)
-        var depth = 0
-        var inString = false, escaped = false
-        func newline() { out.append(10); out.append(contentsOf: repeatElement(32, count: depth * 2)) }
-        var i = 0
-        while i < json.count {
-            let c = json[i]
-            i += 1
-            if inString {
-                out.append(c)
-                if escaped { escaped = false } else if c == 92 { escaped = true } else if c == 34 { inString = false }
-                continue
-            }
-            switch c {
-            case 34: inString = true; out.append(c)
-            case 123, 91:   // { [
-                out.append(c)
-                if i < json.count, json[i] == 125 || json[i] == 93 { out.append(json[i]); i += 1; continue }
-                depth += 1
-                newline()
-            case 125, 93:   // } ]
-                depth -= 1
-                newline()
-                out.append(c)
-            case 44: out.append(c); newline()
-            case 58: out.append(contentsOf: [58, 32])
-            default: out.append(c)
-            }
-        }
-        return out
+        Out.write(1, try JSON.encode(v, sortedKeys: true, pretty: true) + [10])
     }
 }

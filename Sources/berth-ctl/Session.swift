@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import Wire
 import ShimAPI
 
@@ -56,11 +55,11 @@ final class Session: @unchecked Sendable {
         var closed: Set<String> = []
         while true {
             guard let ev = try? c.nextEvent() else { break }
-            if ev.name == ShimEvent.output, let o = try? JSONDecoder().decode(EventBody<OutputEvent>.self, from: Data(ev.frame)).params,
-               o.execID == execID, let bytes = Data(base64Encoded: o.data) {
-                Out.write(o.stream == "stderr" ? 2 : 1, Array(bytes))
+            if ev.name == ShimEvent.output, let o = try? WireJSON.decode(EventBody<OutputEvent>.self, from: ev.frame).params,
+               o.execID == execID, let bytes = Base64.decode(o.data) {
+                Out.write(o.stream == "stderr" ? 2 : 1, bytes)
             } else if ev.name == ShimEvent.closed,
-                      let s = try? JSONDecoder().decode(EventBody<StreamClosedEvent>.self, from: Data(ev.frame)).params,
+                      let s = try? WireJSON.decode(EventBody<StreamClosedEvent>.self, from: ev.frame).params,
                       s.execID == execID {
                 closed.insert(s.stream)
                 if closed.contains("stdout") && (tty || closed.contains("stderr")) { break }
@@ -128,7 +127,7 @@ final class Session: @unchecked Sendable {
                     _ = try c.call(ShimMethod.closeStdin, ProcessRef(execID: execID), Empty.self)
                     return
                 }
-                let data = Data(buf[0..<n]).base64EncodedString()
+                let data = Base64.encode(Array(buf[0..<n]))
                 _ = try c.call(ShimMethod.writeStdin, WriteStdinParams(execID: execID, data: data), Empty.self)
             } catch {
                 return   // the process is gone or has no stdin: nothing more to forward

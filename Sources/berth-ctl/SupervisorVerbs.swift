@@ -1,5 +1,4 @@
 import Glibc
-import FoundationEssentials
 import Wire
 import ShimAPI
 import SupervisorAPI

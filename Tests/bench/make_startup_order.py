@@ -10,18 +10,28 @@ other (lld --symbol-ordering-file) maps far fewer windows.
 
 This script runs a release build of the runtime under valgrind's lackey tool
 for --version, spec, run, create, state, start, exec, kill, delete and list,
-and writes every function that executed, in first-executed order. Names that
+and writes every function that executed, in first-executed order, plus the
+few that run only outside valgrind (the vDSO set-up of static glibc) and the
+AVX-512 forms of the traced string functions. Names that
 later disappear are ignored by the linker, so a stale file costs only
 locality: regenerate it after large changes. Needs root, valgrind and
 busybox-static.
 
     swift build -c release --product berth-runtime
     sudo Tests/bench/make_startup_order.py [--runtime .build/release/berth-runtime]
+
+Sources/berth-shim/startup.order is made the same way by make_shim_order.py.
 """
 import argparse, bisect, json, os, shutil, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+
+
+# Every superblock entry, with the children followed. --vex-guest-chase=no: otherwise a
+# superblock runs on into the function a call or jump leads to, and that function is never
+# named in the trace (about one in fourteen of the functions that ran went missing so).
+LACKEY = ["valgrind", "--tool=lackey", "--trace-superblocks=yes", "--vex-guest-chase=no", "--trace-children=yes"]
 
 
 def symbols(binary):
@@ -37,10 +47,47 @@ def symbols(binary):
     return funcs
 
 
-def executed(trace, funcs, starts, seen, order):
-    """Appends the functions whose code ran (lackey 'SB addr' lines) in first-seen order."""
+# What static glibc runs at start-up on a real machine but not under valgrind, which hides
+# the vDSO: _dl_non_dynamic_init builds a link map for the vDSO and looks its symbols up.
+VDSO_SETUP = ["_dl_new_object", "_dl_add_to_namespace_list", "_dl_setup_hash", "_dl_lookup_symbol_x",
+              "do_lookup_x", "check_match", "_dl_name_match_p", "__strcmp_avx2"]
+
+
+def with_native_only(order):
+    """Inserts VDSO_SETUP after _dl_non_dynamic_init (or first, if that was not traced)."""
+    rest = [n for n in order if n not in VDSO_SETUP]
+    at = rest.index("_dl_non_dynamic_init") + 1 if "_dl_non_dynamic_init" in rest else 0
+    return rest[:at] + VDSO_SETUP + rest[at:]
+
+
+def with_cpu_variants(order, funcs):
+    """Adds, after each of glibc's string functions traced in its AVX2 form, its EVEX and
+    AVX-512 forms: valgrind's virtual CPU has no AVX-512, so the ifunc resolvers pick other
+    variants under it than on most current x86 hosts, which would fault their pages far
+    from the ordered ones."""
+    wide = [f[2] for f in funcs if f[2].startswith("__") and ("_evex" in f[2] or "_avx512" in f[2])]
+    out, seen = [], set()
+    for name in order:
+        family = [name]
+        if name.startswith("__") and ("_avx2" in name or "_avx_" in name):
+            base = name[:name.index("_avx")] + "_"
+            family += [v for v in wide if v.startswith(base)]
+        for n in family:
+            if n not in seen:
+                seen.add(n)
+                out.append(n)
+    return out
+
+
+def executed(trace, funcs, starts, seen, order, limit=None):
+    """Appends the functions whose code ran (lackey 'SB addr' lines) in first-seen order,
+    reading the first `limit` bytes of the trace when given."""
     with open(trace) as f:
         for line in f:
+            if limit is not None:
+                limit -= len(line)
+                if limit < 0:
+                    break
             if not line.startswith("SB "):
                 continue
             addr = int(line[3:], 16)
@@ -107,8 +154,8 @@ def main():
         traces = []
         for n, (argv, cwd) in enumerate(steps):
             log = os.path.join(work, f"trace-{n}.%p")
-            subprocess.run(["valgrind", "--tool=lackey", "--trace-superblocks=yes", "--trace-children=yes",
-                            f"--log-file={log}", rt] + argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(LACKEY + [f"--log-file={log}", rt] + argv, cwd=cwd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             prefix = f"trace-{n}."
             traces += sorted(os.path.join(work, t) for t in os.listdir(work) if t.startswith(prefix))
 
@@ -119,6 +166,7 @@ def main():
             executed(trace, funcs, starts, seen, order)
         if len(order) < 500:
             sys.exit(f"make_startup_order: only {len(order)} functions traced; did the commands run?")
+        order = with_cpu_variants(with_native_only(order), funcs)
         with open(args.out, "w") as f:
             f.write("\n".join(order) + "\n")
         print(f"{args.out}: {len(order)} functions from {len(traces)} traces")

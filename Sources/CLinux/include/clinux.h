@@ -33,6 +33,8 @@ int berth_set_keepcaps(int on);
 int berth_ambient_raise(int cap);
 int berth_ambient_clear_all(void);
 int berth_set_child_subreaper(int on);
+/* mallopt(M_ARENA_MAX, n): <malloc.h> is not part of Swift's Glibc module. */
+int berth_malloc_arena_max(int n);
 int berth_set_pdeathsig(int sig);
 int berth_set_dumpable(int on);
 int berth_last_cap(void);
