@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "JSON", swiftSettings: runtimeSwift),
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
         .target(name: "Wire", dependencies: ["CLinux", "JSON"], swiftSettings: runtimeSwift),
+        .target(name: "HTTP", dependencies: ["CLinux"]),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
@@ -70,6 +71,7 @@ let package = Package(
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]
