@@ -62,6 +62,13 @@ final class ShimResourceTests: ShimTestCase {
         let bundle = try makeBundle(["/bin/sleep", "60"], for: id)
         bundle["linux.cgroupsPath"] = nil
         try bundle.save()
+        // berth-runtime's default is /berth/<id>: the container's directories go with it, the
+        // shared parent does not (as with runc's parents); remove it when nothing else uses it.
+        addTeardown {
+            let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+            for h in hierarchies { _ = rmdir("/sys/fs/cgroup/\(h)/berth") }
+            _ = rmdir("/sys/fs/cgroup/berth")
+        }
         let shim = try startShim(id)
         let client = try connect(shim)
         _ = try client.call(ShimMethod.create, createParams(id, bundle), PidResult.self)

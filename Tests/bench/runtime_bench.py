@@ -8,7 +8,7 @@ For each runtime (berth-runtime, crun, runc) on the same machine in one run:
 Prints medians, p90 and ratios against crun. Run it under
 Tests/fixtures/cgroup-v1-only.sh: crun refuses this machine's hybrid layout.
 """
-import argparse, ctypes, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, ctypes, glob, os, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAKE_BUNDLE = os.path.join(HERE, "..", "fixtures", "make-bundle.sh")
@@ -96,6 +96,12 @@ def main():
                     res[r]["rss"].append(peak_rss(maxrss, base + ["run", "--bundle", bundle, f"r{r}{i}"]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        # The bundle has no cgroupsPath: berth-runtime used /berth/<id>; its parent stays behind.
+        for d in glob.glob("/sys/fs/cgroup/*/berth") + glob.glob("/sys/fs/cgroup/unified/berth"):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
         shutil.rmtree(states, ignore_errors=True)
 
     def ms(v): return f"{v * 1000:7.2f}"
