@@ -45,8 +45,8 @@ let package = Package(
         // Codable JSON without Foundation, so the runtime need not link FoundationEssentials.
         .target(name: "JSON", swiftSettings: runtimeSwift),
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
-        .target(name: "Wire", dependencies: ["CLinux", "JSON"], swiftSettings: runtimeSwift),
-        .target(name: "HTTP", dependencies: ["CLinux"]),
+        .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
+        .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
@@ -62,7 +62,7 @@ let package = Package(
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-shim")),
         .executableTarget(name: "berth-supervisor", dependencies: ["SupervisorCore"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-supervisor")),
-        .executableTarget(name: "berth-ctl", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "JSON", "OCISpec"],
+        .executableTarget(name: "berth-ctl", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "JSON", "LinuxSys", "OCISpec"],
                          linkerSettings: staticExe("berth-ctl")),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]
 )

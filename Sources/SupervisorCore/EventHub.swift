@@ -1,3 +1,4 @@
+import LinuxSys
 import Wire
 import ShimAPI
 import SupervisorAPI

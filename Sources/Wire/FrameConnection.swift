@@ -1,3 +1,4 @@
+import LinuxSys
 import Glibc
 import CLinux
 

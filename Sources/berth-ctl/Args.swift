@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSys
 
 /// A failure berth-ctl reports as `berth-ctl: <message>` with exit status 1
 /// .
@@ -109,7 +110,7 @@ enum Signals {
 /// Output with no buffering surprises: whole writes to a descriptor, one line at a time
 /// for stderr so trace lines from several threads never mix.
 enum Out {
-    private static let lock = StderrLock()
+    private static let lock = Lock()
 
     static func write(_ fd: Int32, _ bytes: [UInt8]) {
         var off = 0
@@ -132,8 +133,3 @@ enum Out {
     static func error(_ message: String) { err("berth-ctl: \(message)") }
 }
 
-final class StderrLock: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    init() { pthread_mutex_init(&m, nil) }
-    func with(_ body: () -> Void) { pthread_mutex_lock(&m); body(); pthread_mutex_unlock(&m) }
-}

@@ -1,3 +1,4 @@
+import LinuxSys
 import Foundation
 import Glibc
 import XCTest
