@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
         .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
+        // The Docker Engine API's request and response shapes, shared by berthd and the berth CLI.
+        .target(name: "DockerAPI", dependencies: ["JSON"]),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
