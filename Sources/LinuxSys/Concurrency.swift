@@ -31,6 +31,11 @@ public final class Condition: @unchecked Sendable {
     public func lock() { pthread_mutex_lock(&m) }
     public func unlock() { pthread_mutex_unlock(&m) }
     public func broadcast() { pthread_cond_broadcast(&c) }
+    @discardableResult
+    public func with<T>(_ body: () throws -> T) rethrows -> T {
+        lock(); defer { unlock() }
+        return try body()
+    }
     /// Waits while locked; false on timeout.
     public func wait(seconds: Double? = nil) -> Bool {
         guard let seconds else { pthread_cond_wait(&c, &m); return true }

@@ -135,11 +135,3 @@ public final class Reaper: @unchecked Sendable {
         }
     }
 }
-
-extension Condition {
-    @discardableResult
-    func with<T>(_ body: () throws -> T) rethrows -> T {
-        lock(); defer { unlock() }
-        return try body()
-    }
-}

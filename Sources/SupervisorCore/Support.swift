@@ -122,8 +122,3 @@ public enum ProcessProbe {
     }
 }
 
-/// Splits a wait(2) status into the shell's convention: the exit code, or 128+signal.
-func shellStatus(_ raw: Int32) -> Int32 {
-    let sig = raw & 0x7f
-    return sig == 0 ? (raw >> 8) & 0xff : 128 + sig
-}

@@ -2,19 +2,19 @@ import Glibc
 import LinuxSys
 import CLinux
 
-/// A short-lived helper program (`berth-shim start`, `berth-shim delete`) run to
-/// completion with posix_spawn and waitpid; no Foundation.Process in a daemon.
-enum ChildProcess {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Helper programs run with posix_spawn and waitpid (no Foundation.Process in a daemon):
+/// short-lived ones to completion (`berth-shim start`, `ps`), daemons detached.
+public enum ChildProcess {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs `path args`, collecting stdout and stderr. Output ends when the program
     /// has exited: a daemon it leaves behind may keep the pipes open, so waiting for
     /// end-of-file alone could hang.
-    static func run(_ path: String, _ args: [String], timeout: Double) throws -> Output {
+    public static func run(_ path: String, _ args: [String], timeout: Double) throws -> Output {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         try sys("pipe2", "for \(path) stdout") { berth_pipe_cloexec(&outPipe) }
@@ -80,13 +80,24 @@ enum ChildProcess {
         }
     }
 
-    private static func spawn(_ path: String, _ args: [String], stdout: Int32, stderr: Int32) throws -> pid_t {
+    /// Starts a daemon in its own session (so it outlives its parent's death and a terminal's
+    /// hangup) with stdin on /dev/null and stdout and stderr on `logFd` (or /dev/null).
+    public static func spawnDetached(_ path: String, _ args: [String], logFd: Int32) throws -> pid_t {
+        try spawn(path, args, stdout: logFd, stderr: logFd, newSession: true)
+    }
+
+    private static func spawn(_ path: String, _ args: [String], stdout: Int32, stderr: Int32,
+                              newSession: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        if stdout >= 0 { posix_spawn_file_actions_adddup2(&actions, stdout, 1) } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        if stderr >= 0 { posix_spawn_file_actions_adddup2(&actions, stderr, 2) } else {
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
 
         // The supervisor blocks SIGTERM/SIGINT for its signal thread; children start clean.
         var attr = posix_spawnattr_t()
@@ -97,7 +108,8 @@ enum ChildProcess {
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attr, &all)
         posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // 0x80 is glibc's POSIX_SPAWN_SETSID, which the Glibc module does not export.
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (newSession ? 0x80 : 0)))
 
         let argv = ([path] + args).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -107,9 +119,15 @@ enum ChildProcess {
         return pid
     }
 
-    static func monotonicNow() -> Double {
+    public static func monotonicNow() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
+}
+
+/// Splits a wait(2) status into the shell's convention: the exit code, or 128+signal.
+public func shellStatus(_ raw: Int32) -> Int32 {
+    let sig = raw & 0x7f
+    return sig == 0 ? (raw >> 8) & 0xff : 128 + sig
 }
