@@ -38,6 +38,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .target(name: "CLinux", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "CRuntimeInit", cSettings: [.define("_GNU_SOURCE")]),
@@ -50,6 +51,8 @@ let package = Package(
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
         .target(name: "Digest", dependencies: ["CDigest", "LinuxSys"], swiftSettings: runtimeSwift),
         .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
+        // Tar, gzip, layer apply/diff for berthd's images, `docker load/save/export/cp/diff`.
+        .target(name: "Archive", dependencies: ["LinuxSys", "CLinux", "CZlib"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LinuxSys"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
