@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
         // Tar, gzip, layer apply/diff for berthd's images, `docker load/save/export/cp/diff`.
         .target(name: "Archive", dependencies: ["LinuxSys", "CLinux", "CZlib"], swiftSettings: runtimeSwift),
+        // berthd's image store: references, content store, unpacked layers, load/save/import.
+        .target(name: "Images", dependencies: ["Digest", "JSON", "LinuxSys", "Archive"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
@@ -76,6 +78,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "LinuxSys", "JSON"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Digest", "Archive", "JSON", "LinuxSys"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
