@@ -1,3 +1,4 @@
+import Archive
 import Digest
 import Glibc
 import LinuxSys
@@ -90,29 +91,37 @@ public final class ContentStore: @unchecked Sendable {
     /// Writes `src` to a temp file in this store (same filesystem as the blobs, so adopting
     /// it is a rename), hashing as it goes. More than `limit` bytes is an error.
     public func spool(from src: ByteSource, limit: Int64? = nil) throws(ImageError) -> SpooledFile {
-        let path = tmpDir + "/spool-" + randomSuffix()
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .internal(SyscallError("open", path).description) }
-        let tap = DigestingSource(src)
-        let out = FDSink(fd: fd)
-        do {
-            defer { close(fd) }
+        try spool { sink in
+            var total: Int64 = 0
             let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
             defer { buf.deallocate() }
             while true {
-                let n = try tap.read(into: buf)
-                if n == 0 { break }
-                if let limit, tap.count > limit {
+                let n = try src.read(into: buf)
+                if n == 0 { return }
+                total += Int64(n)
+                if let limit, total > limit {
                     throw ImageError.invalidArgument("size mismatch: more than the expected \(limit) bytes")
                 }
-                try out.write(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+                try sink.write(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
             }
+        }
+    }
+
+    /// A temp file filled by `body` through a hashing sink, for adopting as a blob.
+    public func spool(writing body: (ByteSink) throws -> Void) throws(ImageError) -> SpooledFile {
+        let path = tmpDir + "/spool-" + randomSuffix()
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .internal(SyscallError("open", path).description) }
+        let sink = DigestingSink(FDSink(fd: fd))
+        do {
+            defer { close(fd) }
+            try body(sink)
             try sys("fsync", path) { fsync(fd) }
         } catch {
             unlink(path)
             throw ImageError.wrap(error, "write \(path)")
         }
-        return SpooledFile(path: path, digest: tap.digest, size: tap.count)
+        return SpooledFile(path: path, digest: sink.digest, size: sink.count)
     }
 
     /// Moves a spooled file into place as its digest's blob; false if the blob was there.
@@ -148,6 +157,19 @@ public struct SpooledFile: Sendable {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .internal(SyscallError("open", path).description) }
         return FileSource(fd: fd)
+    }
+
+    /// The layer media type its first bytes call for: tar, tar+gzip (tar+zstd, refused later).
+    public func layerMediaType() throws(ImageError) -> String {
+        let src = try open()
+        var head = [UInt8](repeating: 0, count: Compression.magicLength)
+        let n = try withContext("read \(path)") { try head.withUnsafeMutableBytes { try src.readFull(into: $0) } }
+        switch Compression.detect(prefix: Array(head[0..<n])) {
+        case .none: return MediaType.ociLayer
+        case .gzip: return MediaType.ociLayerGzip
+        case .zstd: return MediaType.ociLayerZstd
+        case let other: throw .invalidArgument("unsupported layer compression: \(other.rawValue) (only gzip-compressed and uncompressed tars are supported)")
+        }
     }
 }
 
