@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         // The Docker Engine API's request and response shapes, shared by berthd and the berth CLI.
         .target(name: "DockerAPI", dependencies: ["JSON"]),
+        // A Docker container's configuration turned into an OCI spec, as dockerd does it.
+        .target(name: "ContainerSpec", dependencies: ["DockerAPI", "OCISpec", "JSON", "LinuxSys"], swiftSettings: runtimeSwift),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
@@ -74,6 +76,7 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "ContainerSpecTests", dependencies: ["ContainerSpec", "DockerAPI", "OCISpec", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]
