@@ -1,0 +1,79 @@
+import DockerAPI
+import JSON
+import XCTest
+@testable import ContainerSpec
+
+final class ProcessResolverTests: XCTestCase {
+    func testEntrypointAndCmdRules() throws {
+        let image = ImageDefaults(Entrypoint: ["/entry"], Cmd: ["image-cmd"])
+        var c = ContainerConfig()
+        XCTAssertEqual(try ProcessResolver.command(config: c, image: image), ["/entry", "image-cmd"])
+        c.Cmd = ["mine"]
+        XCTAssertEqual(try ProcessResolver.command(config: c, image: image), ["/entry", "mine"])
+        // A request entrypoint drops the image's Cmd.
+        c = ContainerConfig()
+        c.Entrypoint = ["/other"]
+        XCTAssertEqual(try ProcessResolver.command(config: c, image: image), ["/other"])
+        // `--entrypoint ""`: no entrypoint, the image's Cmd stays.
+        c.Entrypoint = []
+        XCTAssertEqual(try ProcessResolver.command(config: c, image: image), ["image-cmd"])
+        c.Cmd = ["sh"]
+        XCTAssertEqual(try ProcessResolver.command(config: c, image: image), ["sh"])
+    }
+
+    func testNoCommandIsDockersError() {
+        XCTAssertThrowsMessage(try ProcessResolver.command(config: ContainerConfig(), image: ImageDefaults()), "no command specified")
+        var c = ContainerConfig()
+        c.Entrypoint = []
+        XCTAssertThrowsMessage(try ProcessResolver.command(config: c, image: ImageDefaults(Entrypoint: ["/x"])),
+                               "no command specified")
+    }
+
+    func testEnvironmentOrderAndOverrides() {
+        var c = ContainerConfig()
+        c.Hostname = "abc"
+        c.Env = ["A=request", "PATH=/mine", "UNSET_ME"]
+        let image = ImageDefaults(Env: ["PATH=/image/bin", "A=image", "B=image", "UNSET_ME=image"])
+        XCTAssertEqual(ProcessResolver.env(config: c, image: image),
+                       ["PATH=/mine", "HOSTNAME=abc", "A=request", "B=image"])
+        // The image's PATH replaces the default one in place; TERM comes with a TTY.
+        c.Env = nil
+        c.Tty = true
+        XCTAssertEqual(ProcessResolver.env(config: c, image: ImageDefaults(Env: ["PATH=/image/bin", "X=1"])),
+                       ["PATH=/image/bin", "HOSTNAME=abc", "TERM=xterm", "X=1"])
+        c.Env = ["TERM=vt100", "HOSTNAME="]
+        XCTAssertEqual(ProcessResolver.env(config: c, image: ImageDefaults()),
+                       [ProcessResolver.defaultPath, "HOSTNAME=", "TERM=vt100"])
+    }
+
+    func testUnsetWithoutEqualsRemovesADefault() {
+        var c = ContainerConfig()
+        c.Hostname = "h"
+        c.Env = ["HOSTNAME"]
+        XCTAssertEqual(ProcessResolver.env(config: c, image: ImageDefaults()), [ProcessResolver.defaultPath])
+    }
+
+    func testMergeIsIdempotentAndFillsFromImage() {
+        var c = ContainerConfig()
+        c.Env = ["A=1"]
+        let image = ImageDefaults(User: "bob", Env: ["A=2", "B=2"], Cmd: ["run"], WorkingDir: "/srv",
+                                  Volumes: ["/data": .object(JSONObject())], Labels: ["l": "image"], StopSignal: "SIGQUIT")
+        let once = ProcessResolver.merge(c, image: image)
+        XCTAssertEqual(once.User, "bob")
+        XCTAssertEqual(once.Env, ["A=1", "B=2"])
+        XCTAssertEqual(once.Cmd, ["run"])
+        XCTAssertEqual(once.WorkingDir, "/srv")
+        XCTAssertEqual(once.StopSignal, "SIGQUIT")
+        XCTAssertEqual(once.Labels, ["l": "image"])
+        XCTAssertEqual(once.Volumes?.keys.sorted(), ["/data"])
+        XCTAssertEqual(ProcessResolver.merge(once, image: image), once)
+    }
+
+    func testWorkingDirectory() throws {
+        XCTAssertEqual(try ProcessResolver.workingDir(nil), "/")
+        XCTAssertEqual(try ProcessResolver.workingDir(""), "/")
+        XCTAssertEqual(try ProcessResolver.workingDir("/srv//app/../web/"), "/srv/web")
+        XCTAssertThrowsMessage(try ProcessResolver.workingDir("srv"),
+                               "the working directory 'srv' is invalid, it needs to be an absolute path")
+    }
+}
