@@ -142,3 +142,24 @@ class ArchiveTestCase: XCTestCase {
         }
     }
 }
+
+/// Builds a tar in memory from entries; file content is given with the entry.
+func tar(_ entries: [(TarEntry, String)]) throws -> [UInt8] {
+    let out = BytesSink()
+    let w = TarWriter(out, subsecondTimes: true)
+    for (var e, content) in entries {
+        if e.kind == .file { e.size = Int64(content.utf8.count) }
+        try w.writeHeader(e)
+        if e.kind == .file { try w.writeContent(Array(content.utf8)) }
+    }
+    try w.finish()
+    return out.bytes
+}
+
+func file(_ name: String, _ content: String = "", mode: UInt32 = 0o644) -> (TarEntry, String) {
+    (TarEntry(name: name, kind: .file, mode: mode, mtime: TarTime(seconds: 1_000_000_000)), content)
+}
+
+func entry(_ name: String, _ kind: TarEntry.Kind, link: String = "", mode: UInt32 = 0o755) -> (TarEntry, String) {
+    (TarEntry(name: name, kind: kind, mode: mode, mtime: TarTime(seconds: 1_000_000_000), linkName: link), "")
+}
