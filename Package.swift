@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "berth-shim", targets: ["berth-shim"]),
         .executable(name: "berth-supervisor", targets: ["berth-supervisor"]),
         .executable(name: "berth-ctl", targets: ["berth-ctl"]),
+        .executable(name: "berthd", targets: ["berthd"]),
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -79,6 +80,12 @@ let package = Package(
                          linkerSettings: staticExe("berth-ctl")),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
+        // berthd's container logic, free of HTTP: the API layer in berthd maps onto it.
+        .target(name: "EngineCore", dependencies: ["DockerAPI", "ContainerSpec", "Archive", "SupervisorAPI", "ShimAPI", "Wire",
+                                                   "OCISpec", "Cgroups", "LinuxSys", "JSON", "CLinux"]),
+        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
+                                                         "Wire", "LinuxSys", "JSON"],
+                         linkerSettings: staticExe("berthd")),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "LinuxSys", "JSON"]),

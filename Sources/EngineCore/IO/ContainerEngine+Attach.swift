@@ -1,0 +1,58 @@
+import LinuxSys
+import DockerAPI
+import SupervisorAPI
+
+extension ContainerEngine {
+    /// `GET /containers/{id}/logs`. `write` gets each framed chunk.
+    public func logs(_ ref: String, options: LogOptions, write: @escaping ([UInt8]) throws -> Void) throws {
+        let r = try lookup(ref)
+        if r.HostConfig.LogConfig?.Type == "none" {
+            throw EngineError.invalid("configured logging driver does not support reading")
+        }
+        let tty = r.Config.Tty ?? false
+        let id = r.ID
+        try LogReader.read(path: paths(id).log, options: options,
+                           isRunning: { [self] in state.with { records[id].map { $0.State.isRunning || $0.State.Status == "restarting" } ?? false } },
+                           emit: { e in
+            if e.stream.isEmpty { return try write([]) }
+            var bytes = e.bytes
+            if options.timestamps { bytes = Array((e.time + " ").utf8) + bytes }
+            try write(tty ? bytes : AttachSession.frame(stream: e.stream == "stderr" ? 2 : 1, bytes))
+        })
+    }
+
+    /// `POST /containers/{id}/attach`: replays logs when asked, then streams live output
+    /// until the process's output ends; input goes to its stdin when asked and open.
+    public func attach(_ ref: String, logs: Bool, stream: Bool, stdin: Bool, stdout: Bool, stderr: Bool,
+                       output: @escaping AttachSession.Output, input: (@Sendable () -> [UInt8])?) throws {
+        let r = try lookup(ref)
+        let tty = r.Config.Tty ?? false
+        if logs {
+            var o = LogOptions()
+            o.stdout = stdout; o.stderr = stderr
+            try? LogReader.read(path: paths(r.ID).log, options: o, isRunning: { false }) { e in
+                try output(tty ? e.bytes : AttachSession.frame(stream: e.stream == "stderr" ? 2 : 1, e.bytes))
+            }
+        }
+        guard stream else { return }
+        let session = AttachSession(multiplexed: !tty, stdout: stdout, stderr: stderr, output: output)
+        let shim: String? = try state.with {
+            guard let cur = records[r.ID] else { throw EngineError.noSuchContainer(ref) }
+            if cur.State.isRunning { return "" }
+            if cur.State.Status == "created" || cur.State.Status == "exited" || cur.State.Status == "restarting" {
+                // docker run attaches before it starts the container.
+                pendingAttach[r.ID, default: []].append(session)
+                return nil
+            }
+            return nil
+        }
+        if shim != nil {
+            let info = try supervisor.call(SupervisorMethod.get, TaskRef(id: r.ID), TaskInfo.self)
+            session.connect(shimAddress: info.shimAddress, execID: nil)
+        }
+        if stdin, r.Config.OpenStdin ?? false, let input {
+            session.forwardStdin(closeAtEnd: r.Config.StdinOnce ?? false, read: input)
+        }
+        session.waitDone()
+    }
+}

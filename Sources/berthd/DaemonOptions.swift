@@ -1,0 +1,137 @@
+import Glibc
+import LinuxSys
+import JSON
+
+/// dockerd's flags that apply to berthd, and the daemon.json keys that match them.
+/// A flag given on the command line wins over the file, as with dockerd.
+struct DaemonOptions {
+    var hosts: [String] = []
+    var dataRoot = "/var/lib/berth"
+    var execRoot = "/run/berth"
+    var configFile = "/etc/berth/daemon.json"
+    var configFileGiven = false
+    var debug = false
+    var pidfile: String?
+    var defaultRuntime = "berth-runtime"
+    var runtimes: [String: String] = [:]
+    var supervisor: String?
+    var dns: [String] = []
+    var dnsSearch: [String] = []
+    var dnsOptions: [String] = []
+    var group = "berth"
+    var logMaxSize: String?
+    var logMaxFile: String?
+    var seccompProfile: String?
+
+    static let usage = """
+    Usage:  berthd [OPTIONS]
+
+    A Docker-compatible container engine daemon.
+
+    Options:
+          --add-runtime name=path   register an OCI runtime (berth-runtime, runc and crun are known)
+          --config-file string      daemon configuration file (default "/etc/berth/daemon.json")
+          --data-root string        root of persistent state (default "/var/lib/berth")
+      -D, --debug                   enable debug mode
+          --default-runtime string  runtime for containers (default "berth-runtime")
+          --dns list                DNS servers for containers
+          --dns-opt list            DNS options for containers
+          --dns-search list         DNS search domains for containers
+          --exec-root string        root of runtime state (default "/run/berth")
+      -G, --group string            group for the unix socket (default "berth")
+      -H, --host list               sockets to listen on (default unix:///run/berth/berthd.sock)
+      -p, --pidfile string          path for the daemon's PID file
+          --seccomp-profile string  default seccomp profile (default: deploy/seccomp-default.json as installed)
+          --supervisor string       use the berth-supervisor serving on this socket instead of starting one
+      -v, --version                 print version information and quit
+    """
+
+    enum Parsed { case run(DaemonOptions), help, version }
+
+    static func parse(_ args: [String]) throws -> Parsed {
+        var o = DaemonOptions()
+        var explicit = Set<String>()
+        var i = 0
+        func value(_ flag: String, _ inline: String?) throws -> String {
+            if let inline { return inline }
+            i += 1
+            guard i < args.count else { throw RuntimeError("flag needs an argument: \(flag)") }
+            return args[i]
+        }
+        while i < args.count {
+            let arg = args[i]
+            var flag = arg
+            var inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                flag = String(arg[..<eq]); inline = String(arg[arg.index(after: eq)...])
+            }
+            switch flag {
+            case "-H", "--host": o.hosts.append(try value(flag, inline)); explicit.insert("hosts")
+            case "--data-root", "-g", "--graph": o.dataRoot = try value(flag, inline); explicit.insert("data-root")
+            case "--exec-root": o.execRoot = try value(flag, inline); explicit.insert("exec-root")
+            case "--config-file": o.configFile = try value(flag, inline); o.configFileGiven = true
+            case "-D", "--debug": o.debug = true; explicit.insert("debug")
+            case "-p", "--pidfile": o.pidfile = try value(flag, inline); explicit.insert("pidfile")
+            case "--default-runtime": o.defaultRuntime = try value(flag, inline); explicit.insert("default-runtime")
+            case "--add-runtime":
+                let v = try value(flag, inline)
+                guard let eq = v.firstIndex(of: "="), eq != v.startIndex else {
+                    throw RuntimeError("invalid --add-runtime \"\(v)\": expected name=path")
+                }
+                o.runtimes[String(v[..<eq])] = String(v[v.index(after: eq)...])
+            case "--supervisor", "--containerd": o.supervisor = try value(flag, inline)
+            case "--dns": o.dns.append(try value(flag, inline)); explicit.insert("dns")
+            case "--dns-search": o.dnsSearch.append(try value(flag, inline)); explicit.insert("dns-search")
+            case "--dns-opt": o.dnsOptions.append(try value(flag, inline)); explicit.insert("dns-opts")
+            case "-G", "--group": o.group = try value(flag, inline)
+            case "--seccomp-profile": o.seccompProfile = try value(flag, inline); explicit.insert("seccomp-profile")
+            case "-h", "--help": return .help
+            case "-v", "--version": return .version
+            default:
+                throw RuntimeError(arg.hasPrefix("-") ? "unknown flag: \(arg)" : "berthd takes no arguments: \(arg)")
+            }
+            i += 1
+        }
+        try o.applyConfigFile(skipping: explicit)
+        if o.hosts.isEmpty { o.hosts = ["unix://\(o.execRoot == "/run/berth" ? "/run/berth" : o.execRoot)/berthd.sock"] }
+        return .run(o)
+    }
+
+    /// daemon.json: a missing default file is fine; a named one must exist; unknown keys are
+    /// tolerated (dockerd refuses them, but our file may hold keys of later issues).
+    mutating func applyConfigFile(skipping explicit: Set<String>) throws {
+        guard let bytes = try? FileIO.read(path: configFile) else {
+            if configFileGiven { throw RuntimeError("unable to configure the daemon: open \(configFile): no such file or directory") }
+            return
+        }
+        let v: JSONValue
+        do { v = try JSON.parse(bytes) } catch {
+            throw RuntimeError("unable to configure the daemon with file \(configFile): \(error)")
+        }
+        guard case .object(let o) = v else { throw RuntimeError("unable to configure the daemon with file \(configFile): not a JSON object") }
+        func strings(_ k: String) -> [String]? {
+            guard case .array(let a)? = o[k] else { return nil }
+            return a.compactMap(\.stringValue)
+        }
+        if !explicit.contains("hosts"), let h = strings("hosts") { hosts = h }
+        if !explicit.contains("data-root"), let s = o["data-root"]?.stringValue { dataRoot = s }
+        if !explicit.contains("exec-root"), let s = o["exec-root"]?.stringValue { execRoot = s }
+        if !explicit.contains("debug"), case .bool(let b)? = o["debug"] { debug = b }
+        if !explicit.contains("pidfile"), let s = o["pidfile"]?.stringValue { pidfile = s }
+        if !explicit.contains("default-runtime"), let s = o["default-runtime"]?.stringValue { defaultRuntime = s }
+        if !explicit.contains("dns"), let s = strings("dns") { dns = s }
+        if !explicit.contains("dns-search"), let s = strings("dns-search") { dnsSearch = s }
+        if !explicit.contains("dns-opts"), let s = strings("dns-opts") { dnsOptions = s }
+        if !explicit.contains("seccomp-profile"), let s = o["seccomp-profile"]?.stringValue { seccompProfile = s }
+        if let s = o["group"]?.stringValue { group = s }
+        if case .object(let rts)? = o["runtimes"] {
+            for (name, spec) in rts where runtimes[name] == nil {
+                if let p = spec["path"]?.stringValue { runtimes[name] = p }
+            }
+        }
+        if case .object(let lo)? = o["log-opts"] {
+            logMaxSize = lo["max-size"]?.stringValue
+            logMaxFile = lo["max-file"]?.stringValue
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import XCTest
+
+/// Containers and images survive berthd's restart; running containers survive its death.
+final class EngineRestoreTests: EngineTestCase {
+    func testLiveRestoreAfterSIGKILL() throws {
+        let name = "restore-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "busybox", "sh", "-c", "echo before; sleep 1000"]))
+        ok(engine.docker(["create", "--name", name + "-created", "busybox", "true"]))
+        ok(engine.docker(["run", "--name", name + "-exited", "busybox", "sh", "-c", "exit 9"]))
+        let pid = Int32(ok(engine.docker(["inspect", "-f", "{{.State.Pid}}", name]))) ?? 0
+        engine.stopDaemon(kill: SIGKILL)
+        XCTAssertTrue(ProcessTable.isAlive(pid), "the container died with berthd")
+        try engine.start()
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}} {{.State.Pid}}", name])), "running \(pid)")
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}}", name + "-created"])), "created")
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name + "-exited"])), "exited 9")
+        XCTAssertEqual(ok(engine.docker(["logs", name])), "before")
+        XCTAssertEqual(ok(engine.docker(["images", "--format", "{{.Repository}}:{{.Tag}}"])), "busybox:latest")
+        ok(engine.docker(["exec", name, "true"]))
+        ok(engine.docker(["stop", "-t", "0", name]))
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name])), "exited 137")
+    }
+
+    func testExitWhileDaemonIsDown() throws {
+        let name = "down-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; exit 6"]))
+        engine.stopDaemon()
+        sleep(2)
+        try engine.start()
+        XCTAssertTrue(eventually(timeout: 10) {
+            self.engine.docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name]).out == "exited 6"
+        }, engine.docker(["inspect", name]).stdout)
+    }
+}

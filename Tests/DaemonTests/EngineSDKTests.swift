@@ -1,0 +1,97 @@
+import Foundation
+import XCTest
+
+/// berthd driven by the Python docker SDK (7.x), the way users' scripts drive dockerd.
+final class EngineSDKTests: EngineTestCase {
+    func testRunLogsInspectRemove() throws {
+        let r = engine.python("""
+        out = client.containers.run('busybox', ['sh', '-c', 'echo sdk-out; echo sdk-err >&2'], stderr=True, remove=True)
+        print(out.decode().strip().replace('\\n', '|'))
+        c = client.containers.run('busybox', ['sleep', '1000'], detach=True, name='sdk-\(getpid())', labels={'team': 'berth'})
+        c.reload()
+        print(c.status, c.name, c.labels['team'], c.image.tags[0])
+        print(len(client.containers.list()), len(client.containers.list(filters={'label': 'team=berth'})),
+              len(client.containers.list(filters={'label': 'team=other'})))
+        rc, out = c.exec_run(['sh', '-c', 'echo in-exec; exit 3'])
+        print(rc, out.decode().strip())
+        c.stop(timeout=1)
+        print(c.wait()['StatusCode'])
+        c.reload()
+        print(c.status)
+        c.remove()
+        try:
+            client.containers.get('sdk-\(getpid())')
+        except docker.errors.NotFound as e:
+            print('gone')
+        """)
+        XCTAssertEqual(r.status, 0, "\(r)\n\(engine.daemonLog.suffix(2000))")
+        XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init), [
+            "sdk-out|sdk-err", "running sdk-\(getpid()) berth busybox:latest", "1 1 0", "3 in-exec", "137", "exited", "gone",
+        ])
+    }
+
+    func testErrorsAreTyped() throws {
+        let r = engine.python("""
+        try:
+            client.containers.run('no-such-image:7', 'true')
+        except docker.errors.ImageNotFound as e:
+            print('image-not-found')
+        try:
+            client.containers.get('missing')
+        except docker.errors.NotFound:
+            print('not-found')
+        c = client.containers.create('busybox', 'true', name='dup-\(getpid())')
+        try:
+            client.containers.create('busybox', 'true', name='dup-\(getpid())')
+        except docker.errors.APIError as e:
+            print(e.status_code)
+        c.remove()
+        try:
+            client.containers.run('busybox', ['sh', '-c', 'exit 7'], remove=True)
+        except docker.errors.ContainerError as e:
+            print('exit', e.exit_status)
+        """)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init), ["image-not-found", "not-found", "409", "exit 7"])
+    }
+
+    func testImagesAndSystem() throws {
+        let r = engine.python("""
+        imgs = client.images.list()
+        print([t for i in imgs for t in i.tags])
+        img = client.images.get('busybox')
+        print(img.id.startswith('sha256:'), img.attrs['Os'], len(img.history()) >= 1)
+        img.tag('berth-sdk', 'v1')
+        print(sorted(client.images.get('berth-sdk:v1').tags))
+        client.images.remove('berth-sdk:v1')
+        print(client.version()['ApiVersion'], client.info()['Driver'], client.ping())
+        """)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init), [
+            "['busybox:latest']", "True linux True", "['berth-sdk:v1', 'busybox:latest']", "1.47 overlay2 True",
+        ])
+    }
+
+    func testAttachSocketAndStats() throws {
+        let r = engine.python("""
+        c = client.containers.run('busybox', ['sh', '-c', 'read x; echo got $x'], detach=True, stdin_open=True)
+        s = c.attach_socket(params={'stdin': 1, 'stream': 1, 'stdout': 1})
+        s._sock.sendall(b'hello\\n')
+        print(c.wait()['StatusCode'], c.logs().decode().strip())
+        c.remove()
+        c = client.containers.run('busybox', ['sleep', '100'], detach=True)
+        st = c.stats(stream=False)
+        print(st['memory_stats']['usage'] > 0, 'cpu_usage' in st['cpu_stats'], st['pids_stats']['current'])
+        print(c.top()['Titles'][:2], len(c.top()['Processes']))
+        c.pause(); c.reload(); print(c.status)
+        c.unpause(); c.reload(); print(c.status)
+        c.rename('renamed-\(getpid())'); c.reload(); print(c.name)
+        c.update(mem_limit='128m'); print(c.attrs['HostConfig']['Memory'] if False else client.api.inspect_container(c.id)['HostConfig']['Memory'])
+        c.remove(force=True)
+        """)
+        XCTAssertEqual(r.status, 0, "\(r)\n\(engine.daemonLog.suffix(2000))")
+        XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init), [
+            "0 got hello", "True True 1", "['UID', 'PID'] 1", "paused", "running", "renamed-\(getpid())", "134217728",
+        ])
+    }
+}
