@@ -17,6 +17,12 @@ public final class ContentStore: @unchecked Sendable {
         public let size: Int64
         /// False when the blob was already there.
         public let created: Bool
+
+        public init(digest: Digest, size: Int64, created: Bool) {
+            self.digest = digest
+            self.size = size
+            self.created = created
+        }
     }
 
     public init(root: String) throws(ImageError) {

@@ -59,7 +59,8 @@ public struct ImageConfigChanges: Sendable, Equatable {
             case "entrypoint": c.entrypoint = command(rest)
             case "env": c.env += try pairs(rest, "ENV").map { "\($0)=\($1)" }
             case "label": for (k, v) in try pairs(rest, "LABEL") { c.labels[k] = v }
-            case "workdir": c.workingDir = rest
+            case "workdir":
+                if let prev = c.workingDir, !rest.hasPrefix("/") { c.workingDir = (prev + "/" + rest).replacingSlashes() } else { c.workingDir = rest }
             case "user": c.user = rest
             case "stopsignal": c.stopSignal = rest
             case "onbuild": c.onBuild.append(rest)
