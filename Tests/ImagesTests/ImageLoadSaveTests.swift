@@ -91,6 +91,39 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
         XCTAssertEqual(try store.list(ImageFilters(dangling: true)).count, 0)
     }
 
+    func testLoadMultiPlatformOCILayoutTakesTheHostPlatform() throws {
+        let fx = try BusyboxFixture.get()
+        let dir = root + "/multi"
+        try sh("cp", "-a", fx.ociDir, dir)
+        let top = try JSON.decode(ImageIndex.self, from: try FileIO.read(path: dir + "/index.json"))
+        var host = try XCTUnwrap(top.manifests.first)
+        host.annotations = nil
+        host.platform = Platform.host
+        // Another platform's manifest whose blobs are not in the archive: loading it would fail.
+        let other = Descriptor(mediaType: MediaType.ociManifest, digest: Digest.sha256(of: "elsewhere"), size: 9,
+                               platform: Platform(architecture: Platform.host.architecture == "s390x" ? "amd64" : "s390x", os: "linux"))
+        let nested = try JSON.encode(ImageIndex(manifests: [other, host]))
+        let nestedDigest = Digest.sha256(of: nested)
+        try FileIO.writeAtomic(dir + "/blobs/sha256/" + nestedDigest.hex, nested)
+        let entry = Descriptor(mediaType: MediaType.ociIndex, digest: nestedDigest, size: Int64(nested.count),
+                               annotations: [Annotation.refName: "localhost:5000/multi:v1"])
+        try FileIO.writeAtomic(dir + "/index.json", try JSON.encode(ImageIndex(manifests: [entry])))
+        try sh("tar", "-C", dir, "-cf", root + "/multi.tar", ".")
+
+        let store = try openStore()
+        let loaded = try load(store, root + "/multi.tar")
+        XCTAssertEqual(loaded.map(\.id.hex), [fx.configHex])
+        XCTAssertEqual(loaded.first?.messages, ["Loaded image: localhost:5000/multi:v1"])
+
+        // No entry for this platform: a clear error.
+        let foreign = try JSON.encode(ImageIndex(manifests: [other]))
+        try FileIO.writeAtomic(dir + "/index.json", foreign)
+        try sh("tar", "-C", dir, "-cf", root + "/foreign.tar", ".")
+        XCTAssertThrowsError(try load(store, root + "/foreign.tar")) { error in
+            XCTAssertEqual("\(error)", "invalid OCI image layout: index.json lists no image for linux/\(Platform.host.architecture)")
+        }
+    }
+
     func testSaveProducesADockerLoadableArchiveThatLoadsBackToTheSameID() throws {
         let fx = try BusyboxFixture.get()
         let store = try openStore()
