@@ -87,7 +87,10 @@ final class RootDir {
                 let e = errno
                 let sofar = comps.prefix(i + 1).joined(separator: "/")
                 if e == ELOOP || e == ENOTDIR {
-                    let what = e == ELOOP ? "a symbolic link" : "not a directory"
+                    // O_DIRECTORY|O_NOFOLLOW reports a symlink as ENOTDIR: say which it is.
+                    var st = stat()
+                    let isLink = fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+                    let what = isLink ? "a symbolic link" : "not a directory"
                     throw ArchiveError(.unsafePath, "cannot extract \"\(entry)\": \"\(sofar)\" is \(what); archive entries are never written through links")
                 }
                 throw SyscallError("open", "\(self.path)/\(sofar)", errno: e)

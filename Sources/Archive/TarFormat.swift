@@ -86,7 +86,7 @@ enum TarFormat {
 
     /// GNU base-256: for values an octal field cannot hold (devices numbers, huge ids).
     static func putBase256(_ h: UnsafeMutableRawBufferPointer, _ f: (Int, Int), _ value: Int64) {
-        var v = UInt64(bitPattern: value)
+        var v = value // arithmetic shifts: a negative value sign-extends into the high bytes
         var i = f.0 + f.1 - 1
         while i > f.0 {
             h[i] = UInt8(truncatingIfNeeded: v)
