@@ -9,7 +9,7 @@ import LinuxSys
 final class ImageLoadSaveTests: ImageStoreTestCase {
     func testLoadDockerArchive() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         let loaded = try load(store, fx.dockerArchive)
         XCTAssertEqual(loaded.count, 1)
         let id = try XCTUnwrap(loaded.first?.id)
@@ -73,7 +73,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
 
     func testLoadOCILayout() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         // ref.name "latest"/"1.36" are bare tags naming no repository: docker prints the ID.
         let loaded = try load(store, fx.ociTar)
         XCTAssertEqual(loaded.count, 1)
@@ -110,7 +110,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
         try FileIO.writeAtomic(dir + "/index.json", try JSON.encode(ImageIndex(manifests: [entry])))
         try sh("tar", "-C", dir, "-cf", root + "/multi.tar", ".")
 
-        let store = try openStore()
+        let store = try openStore(durable: true)
         let loaded = try load(store, root + "/multi.tar")
         XCTAssertEqual(loaded.map(\.id.hex), [fx.configHex])
         XCTAssertEqual(loaded.first?.messages, ["Loaded image: localhost:5000/multi:v1"])
@@ -126,7 +126,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
 
     func testSaveProducesADockerLoadableArchiveThatLoadsBackToTheSameID() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         let id = try XCTUnwrap(try load(store, fx.dockerArchive).first?.id)
         let out = root + "/saved.tar"
         let fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -185,7 +185,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
 
     func testImportRootfs() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         let changes = try ImageConfigChanges.parse([#"CMD ["/bin/sh"]"#, "ENV FOO=bar", "WORKDIR /tmp", "LABEL a=b"])
         let img = try store.importRootfs(from: try fileSource(fx.rootfsTar), reference: "imported:v1", changes: changes,
                                          message: "Imported from -")
@@ -231,7 +231,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
         let orphan = try store!.content.ingest(bytes: bytes("orphan")).digest
         store = nil
 
-        let reopened = try openStore()
+        let reopened = try openStore(durable: true)
         XCTAssertEqual(try reopened.list(), before)
         XCTAssertEqual(try reopened.get("localhost:5000/mine:v2").id, id)
         XCTAssertEqual(try reopened.get("imported:latest").id, imported.id)
@@ -246,7 +246,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
 
     func testAddImageFromBlobsAsAPullDoes() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         let index = try JSON.decode(ImageIndex.self, from: try FileIO.read(path: fx.ociDir + "/index.json"))
         let manifestDigest = try XCTUnwrap(index.manifests.first?.digest)
         let blobPath = { (d: Digest) in fx.ociDir + "/blobs/sha256/" + d.hex }
@@ -281,7 +281,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
 
     func testLayerWithTheWrongDiffIDIsRefusedAndLeavesNothing() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         // The busybox config, pointing at a different (tiny) layer tar.
         let dir = root + "/bad"
         try FileIO.mkdirAll(dir + "/content/etc")
@@ -302,7 +302,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
     }
 
     func testBadArchivesGetClearErrors() throws {
-        let store = try openStore()
+        let store = try openStore(durable: true)
         try FileIO.mkdirAll(root + "/empty/x")
         try sh("tar", "-C", root + "/empty", "-cf", root + "/empty.tar", "x")
         XCTAssertThrowsError(try load(store, root + "/empty.tar")) { error in
@@ -320,7 +320,7 @@ final class ImageLoadSaveTests: ImageStoreTestCase {
 
     func testConcurrentLoadsOfOneImage() throws {
         let fx = try BusyboxFixture.get()
-        let store = try openStore()
+        let store = try openStore(durable: true)
         let results = Locked<[Digest]>([])
         let errors = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 3) { i in

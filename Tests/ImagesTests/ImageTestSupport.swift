@@ -128,8 +128,13 @@ class ImageStoreTestCase: XCTestCase {
         if !root.isEmpty { FileIO.removeAll(root) }
     }
 
-    func openStore(_ sub: String = "store") throws -> ImageStore {
-        try ImageStore(root: root + "/" + sub)
+    /// `durable: false` skips the syncfs after each layer: it only matters for power loss,
+    /// and on a disk busy with other builds it costs seconds per layer. The load/save tests
+    /// keep it on, so the production path runs too.
+    func openStore(_ sub: String = "store", durable: Bool = false) throws -> ImageStore {
+        let store = try ImageStore(root: root + "/" + sub)
+        store.layers.durable = durable
+        return store
     }
 
     func load(_ store: ImageStore, _ path: String) throws -> [LoadedImage] {
