@@ -106,7 +106,10 @@ final class ImageSpecTests: XCTestCase {
         XCTAssertThrowsError(try ImageConfigChanges.parse(["RUN rm -rf /"])) { error in
             XCTAssertEqual("\(error)", "run is not a valid change command")
         }
-        XCTAssertThrowsError(try ImageConfigChanges.parse(["EXPOSE 80/xyz"]))
+        for bad in ["EXPOSE 80/xyz", "EXPOSE -", "EXPOSE /tcp", "EXPOSE 9-1", "EXPOSE 70000", "HEALTHCHECK --interval=5x CMD true",
+                    "HEALTHCHECK", "ENV"] {
+            XCTAssertThrowsError(try ImageConfigChanges.parse([bad]), bad)
+        }
         XCTAssertThrowsError(try ImageConfigChanges.parse(["ENV =x"]))
     }
 }
