@@ -167,4 +167,24 @@ final class ReferenceTests: XCTestCase {
         XCTAssertEqual(try PathMatch.match("a*/b", "abc/b"), true)
         XCTAssertEqual(try PathMatch.match("a*", "ab/c"), false)
     }
+
+    /// Whatever a client sends, parsing answers (a reference or an error) and never traps.
+    func testRandomInputNeverTraps() throws {
+        let alphabet = Array("aZ09:/@._-[]%*?\\^ ")
+        var rng = SystemRandomNumberGenerator()
+        var parsed = 0
+        for _ in 0..<5_000 {
+            let s = String((0..<Int.random(in: 0...24, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
+            if let r = try? Reference.parse(s) {
+                parsed += 1
+                XCTAssertEqual(try Reference.parse(r.description), r, s)
+            }
+            _ = try? Reference.parseNormalized(s)
+            _ = try? AnyReference.parse(s)
+            _ = try? PathMatch.match(s, "a/b:c")
+            _ = Timestamp(rfc3339: s)
+            _ = try? ImageConfigChanges.parse(["EXPOSE " + s, "ENV " + s, "HEALTHCHECK " + s])
+        }
+        XCTAssertGreaterThan(parsed, 0)
+    }
 }
