@@ -141,13 +141,6 @@ public final class ContentStore: @unchecked Sendable {
         return !existed
     }
 
-    /// A fresh private directory under the store's tmp dir (for unpacking an archive).
-    public func makeTempDirectory(_ prefix: String) throws(ImageError) -> String {
-        let path = tmpDir + "/" + prefix + "-" + randomSuffix()
-        guard mkdir(path, 0o700) == 0 else { throw .internal(SyscallError("mkdir", path).description) }
-        return path
-    }
-
     private func missing(_ d: Digest) -> ImageError { .notFound("blob \(d) not found in the content store") }
 }
 
