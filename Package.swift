@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "LinuxSys", "JSON"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "Digest", "Archive", "JSON", "LinuxSys"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Digest", "Archive", "JSON", "LinuxSys", "CLinux"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),

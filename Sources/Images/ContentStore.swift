@@ -17,6 +17,12 @@ public final class ContentStore: @unchecked Sendable {
         public let size: Int64
         /// False when the blob was already there.
         public let created: Bool
+
+        public init(digest: Digest, size: Int64, created: Bool) {
+            self.digest = digest
+            self.size = size
+            self.created = created
+        }
     }
 
     public init(root: String) throws(ImageError) {
@@ -133,13 +139,6 @@ public final class ContentStore: @unchecked Sendable {
             throw .internal(SyscallError("rename", "\(file.path) to \(target)").description)
         }
         return !existed
-    }
-
-    /// A fresh private directory under the store's tmp dir (for unpacking an archive).
-    public func makeTempDirectory(_ prefix: String) throws(ImageError) -> String {
-        let path = tmpDir + "/" + prefix + "-" + randomSuffix()
-        guard mkdir(path, 0o700) == 0 else { throw .internal(SyscallError("mkdir", path).description) }
-        return path
     }
 
     private func missing(_ d: Digest) -> ImageError { .notFound("blob \(d) not found in the content store") }

@@ -59,7 +59,8 @@ public struct ImageConfigChanges: Sendable, Equatable {
             case "entrypoint": c.entrypoint = command(rest)
             case "env": c.env += try pairs(rest, "ENV").map { "\($0)=\($1)" }
             case "label": for (k, v) in try pairs(rest, "LABEL") { c.labels[k] = v }
-            case "workdir": c.workingDir = rest
+            case "workdir":
+                if let prev = c.workingDir, !rest.hasPrefix("/") { c.workingDir = (prev + "/" + rest).replacingSlashes() } else { c.workingDir = rest }
             case "user": c.user = rest
             case "stopsignal": c.stopSignal = rest
             case "onbuild": c.onBuild.append(rest)
@@ -131,8 +132,8 @@ public struct ImageConfigChanges: Sendable, Equatable {
         guard let portText = parts.first, ["tcp", "udp", "sctp"].contains(proto) else {
             throw .invalidArgument("invalid port specification: \"\(spec)\"")
         }
-        let range = portText.split(separator: "-", maxSplits: 1)
-        guard let lo = UInt16(range[0]), let hi = range.count > 1 ? UInt16(range[1]) : lo, lo <= hi else {
+        let range = portText.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = range.first, let lo = UInt16(first), let hi = range.count > 1 ? UInt16(range[1]) : lo, lo <= hi else {
             throw .invalidArgument("invalid port specification: \"\(spec)\"")
         }
         return (lo...hi).map { "\($0)/\(proto)" }

@@ -83,9 +83,10 @@ extension ImageStore {
     }
 
     /// The image manifest an index entry leads to: itself, or (for a nested index) the
-    /// entry for this machine's platform. nil for entries of other platforms.
+    /// entry for this machine's platform. nil for entries of other platforms (as Docker
+    /// loads only the host's platform of a multi-platform archive) and for non-images.
     private func resolveManifest(_ desc: Descriptor, _ a: SpooledArchive, depth: Int) throws(ImageError) -> Digest? {
-        if let p = desc.platform, !p.runs(on: .host), depth > 0 { return nil }
+        if let p = desc.platform, !p.runs(on: .host) { return nil }
         if MediaType.isIndex(desc.mediaType) {
             guard depth < 4 else { throw .invalidArgument("invalid OCI image layout: indexes nested too deep") }
             let nested = try decodeBlob(ImageIndex.self, try blob(desc.digest, a).bytes, "index \(desc.digest)")

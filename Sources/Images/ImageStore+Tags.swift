@@ -46,6 +46,7 @@ extension ImageStore {
     /// several repositories reference it or a stopped container uses it, and is refused
     /// while a running container uses it or a child image depends on it. With `prune`,
     /// untagged parents go too. Returns the Untagged/Deleted lines of Docker's response.
+    @discardableResult
     public func remove(_ name: String, force: Bool = false, prune: Bool = true,
                        users: ImageUsers) throws(ImageError) -> [ImageDeleteItem] {
         var doomed: [String] = []

@@ -34,6 +34,8 @@ public final class ImageStore: @unchecked Sendable {
         var layers: [LayerBlob]
         var parent: Digest?
         var lastTagTime: String?
+        /// The manifest blob a pull stored (kept in the content store with the image).
+        var manifest: Digest?
     }
 
     struct Entry {
@@ -52,6 +54,8 @@ public final class ImageStore: @unchecked Sendable {
         try withContext("open image store \(root)") { try FileIO.mkdirAll(recordDir, mode: 0o700) }
         try loadRecords()
         try loadRepositories()
+        // Blobs and layers of images deleted just before a crash, or of a pull it cut short.
+        collectGarbageLocked().forEach(FileIO.removeAll)
     }
 
     // MARK: persistence
@@ -134,12 +138,13 @@ public final class ImageStore: @unchecked Sendable {
         return collectGarbageLocked()
     }
 
-    private func collectGarbageLocked() -> [String] {
+    func collectGarbageLocked() -> [String] {
         var blobs = Set<Digest>()
         var chains = Set<Digest>()
         for e in images.values {
             blobs.insert(e.id)
             e.record.layers.forEach { blobs.insert($0.digest) }
+            if let m = e.record.manifest { blobs.insert(m) }
             e.chainIDs.forEach { chains.insert($0) }
         }
         var doomed: [String] = []
@@ -156,9 +161,11 @@ public final class ImageStore: @unchecked Sendable {
 
     /// Adds an image whose config and layer blobs are at hand: the layer blobs must be in the
     /// content store (compressed or not), bottom first, one per diff ID of the config.
-    /// Missing layers are unpacked and checked against the config's diff IDs. Returns the ID.
+    /// Missing layers are unpacked and checked against the config's diff IDs. `manifest`, a
+    /// blob in the content store, is kept as long as the image. Returns the ID.
     @discardableResult
-    public func addImage(configBytes: [UInt8], layers blobs: [LayerBlob], parent: Digest? = nil) throws(ImageError) -> Digest {
+    public func addImage(configBytes: [UInt8], layers blobs: [LayerBlob], parent: Digest? = nil,
+                         manifest: Digest? = nil) throws(ImageError) -> Digest {
         try withWriteLease { () throws(ImageError) -> Digest in
             let id = Digest.sha256(of: configBytes)
             let config = try withContext("invalid image config \(id)") { try JSON.decode(ImageConfig.self, from: configBytes) }
@@ -175,10 +182,11 @@ public final class ImageStore: @unchecked Sendable {
                 }
             }
             try locked { () throws(ImageError) in
-                var record = Record(id: id, layers: blobs, parent: parent, lastTagTime: nil)
+                var record = Record(id: id, layers: blobs, parent: parent, lastTagTime: nil, manifest: manifest)
                 if let old = images[id] {
                     record.lastTagTime = old.record.lastTagTime
                     record.parent = parent ?? old.record.parent
+                    record.manifest = manifest ?? old.record.manifest
                 }
                 try saveRecord(record)
                 images[id] = Entry(record: record, config: config, chainIDs: chainIDs)
