@@ -11,8 +11,11 @@ extension SpecBuilder {
             try ScopedPath.mkdirAll(root: input.rootfsPath, cwd, uid: 0, gid: 0)
         }
         let user = try ProcessResolver.user(config.User ?? "", rootfs: input.rootfsPath, groupAdd: h.GroupAdd ?? [])
-        return ResolvedProcess(args: args, env: ProcessResolver.env(config: config, image: input.imageConfig),
-                               cwd: cwd, user: user, terminal: config.Tty == true)
+        var env = ProcessResolver.env(config: config, image: input.imageConfig)
+        // runc sets HOME from /etc/passwd ("/" without an entry) when the environment has none;
+        // written here, every runtime gives the container the HOME it has under Docker.
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + (user.home.isEmpty ? "/" : user.home)) }
+        return ResolvedProcess(args: args, env: env, cwd: cwd, user: user, terminal: config.Tty == true)
     }
 
     /// `linux.devices` and the cgroup rules added after the defaults (WithDevices).
