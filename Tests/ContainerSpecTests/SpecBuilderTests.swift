@@ -122,6 +122,10 @@ final class SpecBuilderTests: XCTestCase {
         XCTAssertEqual(spec.process?.rlimits, [POSIXRlimit(type: "RLIMIT_NOFILE", hard: 4096, soft: 1024),
                                                POSIXRlimit(type: "RLIMIT_CORE", hard: UInt64.max, soft: UInt64.max)])
 
+        var noSwap = Fixtures.host
+        noSwap.swapLimit = false
+        XCTAssertNil(try build(#"{"Memory":104857600,"MemorySwap":209715200}"#, host: noSwap).linux?.resources?.memory?.swap)
+
         let unlimited = try build(#"{"Memory":104857600,"MemorySwap":-1,"PidsLimit":0,"CpuQuota":50000,"CpuPeriod":25000}"#)
         XCTAssertNil(unlimited.linux?.resources?.memory?.swap)
         XCTAssertEqual(unlimited.linux?.resources?.pids, LinuxPids(limit: -1))
