@@ -26,12 +26,15 @@ public struct HostFacts: Sendable, Equatable {
     /// Read-only binds are made recursively read-only ("rro", kernel >= 5.12 and a runtime
     /// that knows the option: runc >= 1.1, crun, berth-runtime).
     public var recursiveReadOnly: Bool
+    /// The memory controller accounts swap (cgroup v1 needs swapaccount=1): without it dockerd
+    /// drops MemorySwap ("Memory limited without swap").
+    public var swapLimit: Bool
 
     public init(cgroupUnified: Bool = false, capabilities: [String] = CapabilityNames.all,
                 kernel: KernelVersion = KernelVersion(6, 1), seccompArch: String = "amd64",
                 hostname: String = "localhost", thermalThrottlePaths: [String] = [],
                 hasPingGroupRange: Bool = true, hasUnprivilegedPortStart: Bool = true,
-                appArmorEnabled: Bool = false, recursiveReadOnly: Bool = true) {
+                appArmorEnabled: Bool = false, recursiveReadOnly: Bool = true, swapLimit: Bool = true) {
         self.cgroupUnified = cgroupUnified
         self.capabilities = capabilities
         self.kernel = kernel
@@ -42,6 +45,7 @@ public struct HostFacts: Sendable, Equatable {
         self.hasUnprivilegedPortStart = hasUnprivilegedPortStart
         self.appArmorEnabled = appArmorEnabled
         self.recursiveReadOnly = recursiveReadOnly
+        self.swapLimit = swapLimit
     }
 
     /// The facts of the machine this process runs on.
@@ -68,7 +72,16 @@ public struct HostFacts: Sendable, Equatable {
             hasPingGroupRange: FileIO.exists("/proc/sys/net/ipv4/ping_group_range"),
             hasUnprivilegedPortStart: FileIO.exists("/proc/sys/net/ipv4/ip_unprivileged_port_start"),
             appArmorEnabled: apparmor,
-            recursiveReadOnly: kernel >= KernelVersion(5, 12))
+            recursiveReadOnly: kernel >= KernelVersion(5, 12),
+            swapLimit: unified ? unifiedSwapAccounting() : FileIO.exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
+    }
+
+    /// memory.swap.max next to this process (the root cgroup has no memory files).
+    static func unifiedSwapAccounting() -> Bool {
+        let own = (FileIO.readStringIfPresent("/proc/self/cgroup") ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) } ?? "/"
+        if own == "/" { return true }
+        return FileIO.exists("/sys/fs/cgroup" + own + "/memory.swap.max")
     }
 }
 

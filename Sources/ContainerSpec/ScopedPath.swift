@@ -28,7 +28,7 @@ struct ScopedPath: ~Copyable {
     /// a regular file (a FIFO would block the daemon). Files over `limit` bytes are refused.
     static func readFile(root: String, _ path: String, limit: Int = 16 << 20) throws -> [UInt8]? {
         var walker = try ScopedPath(root: root)
-        guard let (dir, name) = try walker.walkToParent(path), !name.isEmpty else { return nil }
+        guard let (dir, name) = try walker.walk(path, create: nil), !name.isEmpty else { return nil }
         let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT || errno == ELOOP || errno == ENOTDIR { return nil }
@@ -47,56 +47,23 @@ struct ScopedPath: ~Copyable {
     /// existing directories are left as they are, as moby's MkdirAllAndChown WithOnlyNew).
     static func mkdirAll(root: String, _ path: String, uid: UInt32, gid: UInt32) throws {
         var walker = try ScopedPath(root: root)
-        try walker.walk(path, create: (uid, gid))
+        _ = try walker.walk(path, create: (uid, gid))
     }
 
     /// Whether `path` resolves (inside root) to something that is not a directory.
     static func isNonDirectory(root: String, _ path: String) throws -> Bool {
         var walker = try ScopedPath(root: root)
-        guard let (dir, name) = try walker.walkToParent(path), !name.isEmpty else { return false }
+        guard let (dir, name) = try walker.walk(path, create: nil), !name.isEmpty else { return false }
         var st = stat()
         guard fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return false }
         return (st.st_mode & S_IFMT) != S_IFDIR
     }
 
-    /// Resolves every component but the last; returns the parent directory fd (owned by the
-    /// walker) and the last name, itself resolved through symlinks until it names a non-link.
-    /// nil when a directory on the way is missing.
-    private mutating func walkToParent(_ path: String) throws -> (Int32, String)? {
-        var pending = components(path)
-        var links = 0
-        while let part = pending.first {
-            pending.removeFirst()
-            if part == ".." { pop(); continue }
-            let fd = openat(stack[stack.count - 1], part, oPath | O_NOFOLLOW | O_CLOEXEC)
-            if fd < 0 {
-                if errno == ENOENT || errno == ENOTDIR { return pending.isEmpty ? (stack[stack.count - 1], part) : nil }
-                throw SyscallError("open", "\(part) of \(path) in \(root)")
-            }
-            var st = stat()
-            fstat(fd, &st)
-            switch st.st_mode & S_IFMT {
-            case S_IFLNK:
-                let target = try readLink(fd)
-                close(fd)
-                links += 1
-                if links > 40 { throw SyscallError("open", "\(path) in \(root)", errno: ELOOP) }
-                if target.hasPrefix("/") { popToRoot() }
-                pending = components(target) + pending
-            case S_IFDIR where !pending.isEmpty:
-                stack.append(fd)
-            default:
-                close(fd)
-                if !pending.isEmpty { return nil } // a file in the middle of the path: ENOTDIR
-                return (stack[stack.count - 1], part)
-            }
-        }
-        // The path named a directory (or the root itself): report it as "." of itself.
-        return (stack[stack.count - 1], ".")
-    }
-
-    /// Walks the whole path, creating missing directories when `create` is given.
-    private mutating func walk(_ path: String, create: (UInt32, UInt32)) throws {
+    /// Resolves `path` component by component. Without `owner` it stops at the last name and
+    /// returns its directory fd (owned by the walker) and that name, resolved through symlinks
+    /// until it names a non-link; nil when a directory on the way is missing. With `owner`
+    /// missing directories are created, owned by it, and anything but a directory is an error.
+    private mutating func walk(_ path: String, create owner: (uid: UInt32, gid: UInt32)?) throws -> (Int32, String)? {
         var pending = components(path)
         var links = 0
         while let part = pending.first {
@@ -104,31 +71,37 @@ struct ScopedPath: ~Copyable {
             if part == ".." { pop(); continue }
             let dir = stack[stack.count - 1]
             var fd = openat(dir, part, oPath | O_NOFOLLOW | O_CLOEXEC)
-            if fd < 0 && errno == ENOENT {
-                if mkdirat(dir, part, 0o755) != 0 && errno != EEXIST {
-                    throw SyscallError("mkdir", "\(path) in \(root)")
-                }
-                fchownat(dir, part, create.0, create.1, AT_SYMLINK_NOFOLLOW)
+            if fd < 0, errno == ENOENT, let owner {
+                if mkdirat(dir, part, 0o755) != 0 && errno != EEXIST { throw SyscallError("mkdir", "\(path) in \(root)") }
+                fchownat(dir, part, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW)
                 fd = openat(dir, part, oPath | O_NOFOLLOW | O_CLOEXEC)
             }
-            if fd < 0 { throw SyscallError("open", "\(part) of \(path) in \(root)") }
+            if fd < 0 {
+                if owner == nil && (errno == ENOENT || errno == ENOTDIR) { return pending.isEmpty ? (dir, part) : nil }
+                throw SyscallError("open", "\(part) of \(path) in \(root)")
+            }
             var st = stat()
             fstat(fd, &st)
-            switch st.st_mode & S_IFMT {
-            case S_IFLNK:
+            let type = st.st_mode & S_IFMT
+            if type == S_IFLNK {
                 let target = try readLink(fd)
                 close(fd)
                 links += 1
-                if links > 40 { throw SyscallError("mkdir", "\(path) in \(root)", errno: ELOOP) }
+                if links > 40 { throw SyscallError("open", "\(path) in \(root)", errno: ELOOP) }
                 if target.hasPrefix("/") { popToRoot() }
                 pending = components(target) + pending
-            case S_IFDIR:
-                stack.append(fd)
-            default:
-                close(fd)
-                throw ContainerSpecError.invalid("Cannot mkdir: \(path) is not a directory")
+                continue
             }
+            if type == S_IFDIR && (owner != nil || !pending.isEmpty) {
+                stack.append(fd)
+                continue
+            }
+            close(fd)
+            if owner != nil { throw ContainerSpecError.invalid("Cannot mkdir: \(path) is not a directory") }
+            return pending.isEmpty ? (dir, part) : nil // a file in the middle of the path: ENOTDIR
         }
+        // The path named a directory (or the root itself): report it as "." of itself.
+        return (stack[stack.count - 1], ".")
     }
 
     private func components(_ path: String) -> [String] {

@@ -46,6 +46,11 @@ public struct SeccompProfile: Codable, Sendable, Equatable {
         }
     }
 
+    /// `oci(capabilities:arch:kernel:)` for this machine's architecture and kernel.
+    public func oci(capabilities: [String], host: HostFacts) throws -> LinuxSeccomp? {
+        try oci(capabilities: capabilities, arch: host.seccompArch, kernel: host.kernel)
+    }
+
     /// The filter for one container: rules kept or dropped by their conditions against
     /// `capabilities` (the container's bounding set), `arch` (libseccomp's name, "amd64")
     /// and `kernel`; `archMap` expanded for `arch`. nil when the profile has neither a

@@ -11,8 +11,11 @@ extension SpecBuilder {
             try ScopedPath.mkdirAll(root: input.rootfsPath, cwd, uid: 0, gid: 0)
         }
         let user = try ProcessResolver.user(config.User ?? "", rootfs: input.rootfsPath, groupAdd: h.GroupAdd ?? [])
-        return ResolvedProcess(args: args, env: ProcessResolver.env(config: config, image: input.imageConfig),
-                               cwd: cwd, user: user, terminal: config.Tty == true)
+        var env = ProcessResolver.env(config: config, image: input.imageConfig)
+        // runc sets HOME from /etc/passwd ("/" without an entry) when the environment has none;
+        // written here, every runtime gives the container the HOME it has under Docker.
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + (user.home.isEmpty ? "/" : user.home)) }
+        return ResolvedProcess(args: args, env: env, cwd: cwd, user: user, terminal: config.Tty == true)
     }
 
     /// `linux.devices` and the cgroup rules added after the defaults (WithDevices).
@@ -75,27 +78,24 @@ extension SpecBuilder {
                 list.set(.network, path: input.networkNamespacePath)
             }
         }
-        let ipc = h.IpcMode ?? ""
-        if let other = NamespaceMode.container(ipc) {
-            guard let pid = try input.containerPID(other) else {
-                throw ContainerSpecError(.conflict, "failed to join IPC namespace: container \(other) is not running")
-            }
-            list.set(.ipc, path: "/proc/\(pid)/ns/ipc")
-        } else if NamespaceMode.isHost(ipc) {
-            list.remove(.ipc)
-        }
-        let pidMode = h.PidMode ?? ""
-        if let other = NamespaceMode.container(pidMode) {
-            guard let pid = try input.containerPID(other) else {
-                throw ContainerSpecError(.conflict, "failed to join PID namespace: container \(other) is not running")
-            }
-            list.set(.pid, path: "/proc/\(pid)/ns/pid")
-        } else if NamespaceMode.isHost(pidMode) {
-            list.remove(.pid)
-        }
+        try share(.ipc, mode: h.IpcMode ?? "", what: "IPC", in: &list, input)
+        try share(.pid, mode: h.PidMode ?? "", what: "PID", in: &list, input)
         if NamespaceMode.isHost(h.UTSMode) { list.remove(.uts) }
         if h.CgroupnsMode == "private" { list.set(.cgroup) }
         return list
+    }
+
+    /// "host" leaves the namespace out; "container:<x>" joins x's.
+    private static func share(_ type: LinuxNamespaceType, mode: String, what: String, in list: inout [LinuxNamespace],
+                              _ input: SpecInput) throws {
+        if let other = NamespaceMode.container(mode) {
+            guard let pid = try input.containerPID(other) else {
+                throw ContainerSpecError(.conflict, "failed to join \(what) namespace: container \(other) is not running")
+            }
+            list.set(type, path: "/proc/\(pid)/ns/\(type.rawValue)")
+        } else if NamespaceMode.isHost(mode) {
+            list.remove(type)
+        }
     }
 
     /// WithSeccomp: none when unconfined; a privileged container only gets a profile it names.

@@ -95,6 +95,7 @@ public enum SpecBuilder {
     static func adapted(_ hostConfig: HostConfig, host: HostFacts) -> HostConfig {
         var h = hostConfig
         if let memory = h.Memory, memory > 0, (h.MemorySwap ?? 0) == 0 { h.MemorySwap = memory * 2 }
+        if (h.Memory ?? 0) > 0, h.MemorySwap != -1, !host.swapLimit { h.MemorySwap = -1 }
         if (h.ShmSize ?? 0) == 0 { h.ShmSize = DefaultSpec.shmSize }
         if (h.IpcMode ?? "").isEmpty { h.IpcMode = "private" }
         if (h.CgroupnsMode ?? "").isEmpty {

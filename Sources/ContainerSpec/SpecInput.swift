@@ -47,7 +47,7 @@ public struct SpecInput {
                 cgroupsPath: String, networkNamespacePath: String? = nil, initBinary: String? = nil,
                 initByDefault: Bool = false, noNewPrivilegesByDefault: Bool = false, defaultUlimits: [Ulimit] = [],
                 volumePath: @escaping (String) throws -> String = SpecInput.noVolumes,
-                anonymousVolumePath: @escaping (String) throws -> String = SpecInput.noVolumes,
+                anonymousVolumePath: @escaping (String) throws -> String = SpecInput.noAnonymousVolumes,
                 containerPID: @escaping (String) throws -> Int32? = { _ in nil },
                 seccompProfile: SeccompProfile? = nil, host: HostFacts = .detect()) {
         self.id = id
@@ -73,5 +73,9 @@ public struct SpecInput {
 
     public static func noVolumes(_ name: String) throws -> String {
         throw ContainerSpecError(.notFound, "get \(name): no such volume")
+    }
+
+    public static func noAnonymousVolumes(_ destination: String) throws -> String {
+        throw ContainerSpecError(.system, "no anonymous volume was created for \(destination)")
     }
 }

@@ -1,5 +1,6 @@
 import DockerAPI
 import JSON
+import OCISpec
 import XCTest
 @testable import ContainerSpec
 
@@ -75,5 +76,37 @@ final class ProcessResolverTests: XCTestCase {
         XCTAssertEqual(try ProcessResolver.workingDir("/srv//app/../web/"), "/srv/web")
         XCTAssertThrowsMessage(try ProcessResolver.workingDir("srv"),
                                "the working directory 'srv' is invalid, it needs to be an absolute path")
+    }
+}
+
+final class ExecProcessTests: XCTestCase {
+    func testExecStartsFromTheContainersProcess() throws {
+        let dir = try TempDir("exec")
+        defer { dir.remove() }
+        let rootfs = try makeRootfs(dir)
+        var container = ContainerConfig()
+        container.Hostname = "web"
+        container.Env = ["A=1", "PATH=/app/bin"]
+        container.WorkingDir = "/srv"
+        let base = OCISpec.Process(user: User(uid: 0, gid: 0, additionalGids: [0]), args: ["server"],
+                                   env: ["PATH=/app/bin", "HOSTNAME=web", "A=1", "HOME=/root"], cwd: "/srv",
+                                   capabilities: LinuxCapabilities(bounding: ["CAP_KILL"]))
+        let plain = try ProcessResolver.exec(containerProcess: base, container: container, cmd: ["sh"], env: ["B=2", "A=3"],
+                                             rootfs: rootfs, host: Fixtures.host)
+        XCTAssertEqual(plain.args, ["sh"])
+        XCTAssertEqual(plain.env, ["PATH=/app/bin", "HOSTNAME=web", "A=3", "B=2", "HOME=/root"])
+        XCTAssertEqual(plain.cwd, "/srv")
+        XCTAssertEqual(plain.user, base.user)
+        XCTAssertEqual(plain.capabilities, base.capabilities)
+
+        let other = try ProcessResolver.exec(containerProcess: base, container: container, cmd: ["id"], user: "bob",
+                                             workingDir: "/tmp", tty: true, privileged: true, rootfs: rootfs, host: Fixtures.host)
+        XCTAssertEqual(other.user, User(uid: 1000, gid: 1000, additionalGids: [1000, 29, 44]))
+        XCTAssertEqual(other.env, ["PATH=/app/bin", "HOSTNAME=web", "TERM=xterm", "A=1", "HOME=/home/bob"])
+        XCTAssertEqual(other.cwd, "/tmp")
+        XCTAssertEqual(other.terminal, true)
+        XCTAssertEqual(other.capabilities?.bounding, CapabilityNames.all)
+        XCTAssertThrowsMessage(try ProcessResolver.exec(containerProcess: base, container: container, cmd: [], rootfs: rootfs,
+                                                        host: Fixtures.host), "No exec command specified")
     }
 }

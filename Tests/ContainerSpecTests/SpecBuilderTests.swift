@@ -35,7 +35,7 @@ final class SpecBuilderTests: XCTestCase {
         let process = try XCTUnwrap(spec.process)
         XCTAssertEqual(process.args, ["/bin/true"])
         XCTAssertEqual(process.cwd, "/")
-        XCTAssertEqual(process.env, [ProcessResolver.defaultPath, "HOSTNAME=\(Fixtures.id.prefix(12))"])
+        XCTAssertEqual(process.env, [ProcessResolver.defaultPath, "HOSTNAME=\(Fixtures.id.prefix(12))", "HOME=/root"])
         XCTAssertEqual(process.terminal, false)
         XCTAssertEqual(process.user, User(uid: 0, gid: 0, additionalGids: [0]))
         XCTAssertEqual(process.capabilities?.bounding, CapabilityNames.dockerDefault)
@@ -122,6 +122,10 @@ final class SpecBuilderTests: XCTestCase {
         XCTAssertEqual(spec.process?.rlimits, [POSIXRlimit(type: "RLIMIT_NOFILE", hard: 4096, soft: 1024),
                                                POSIXRlimit(type: "RLIMIT_CORE", hard: UInt64.max, soft: UInt64.max)])
 
+        var noSwap = Fixtures.host
+        noSwap.swapLimit = false
+        XCTAssertNil(try build(#"{"Memory":104857600,"MemorySwap":209715200}"#, host: noSwap).linux?.resources?.memory?.swap)
+
         let unlimited = try build(#"{"Memory":104857600,"MemorySwap":-1,"PidsLimit":0,"CpuQuota":50000,"CpuPeriod":25000}"#)
         XCTAssertNil(unlimited.linux?.resources?.memory?.swap)
         XCTAssertEqual(unlimited.linux?.resources?.pids, LinuxPids(limit: -1))
@@ -175,7 +179,7 @@ final class SpecBuilderTests: XCTestCase {
         }
         let process = try XCTUnwrap(spec.process)
         XCTAssertEqual(process.args, ["/entry.sh", "serve"])
-        XCTAssertEqual(process.env, ["PATH=/opt/bin", "HOSTNAME=web", "TERM=xterm", "A=1", "B=2"])
+        XCTAssertEqual(process.env, ["PATH=/opt/bin", "HOSTNAME=web", "TERM=xterm", "A=1", "B=2", "HOME=/home/bob"])
         XCTAssertEqual(process.terminal, true)
         XCTAssertEqual(process.cwd, "/work/dir")
         XCTAssertEqual(process.user, User(uid: 1000, gid: 1000, additionalGids: [1000, 29, 44, 29]))
@@ -183,6 +187,8 @@ final class SpecBuilderTests: XCTestCase {
         XCTAssertEqual(spec.linux?.sysctl?["kernel.domainname"], "example.org")
         var isDir: ObjCBool = false
         XCTAssertTrue(FileManager.default.fileExists(atPath: rootfs + "/work/dir", isDirectory: &isDir) && isDir.boolValue)
+        XCTAssertEqual(try build(config: #"{"Cmd":["x"],"User":"4242","Env":["HOME=/h"]}"#).process?.env?.last, "HOME=/h")
+        XCTAssertEqual(try build(config: #"{"Cmd":["x"],"User":"4242"}"#).process?.env?.last, "HOME=/")
         XCTAssertThrowsMessage(try build(config: #"{"Cmd":["x"],"WorkingDir":"rel"}"#),
                                "the working directory 'rel' is invalid, it needs to be an absolute path")
         XCTAssertThrowsMessage(try build(config: #"{"Cmd":["x"],"User":"ghost"}"#),

@@ -55,7 +55,7 @@ enum Create {
         if !(cgroup.mode == .unified && namespaces.join.isEmpty && !namespaces.new.contains(.time)) {
             MigrationPrimer.start()
         }
-        if let r = DefaultDeviceRules.effective(spec.linux?.resources, devices: spec.linux?.devices) { try cgroup.apply(r) }
+        if let r = DefaultDeviceRules.effective(spec.linux?.resources) { try cgroup.apply(r) }
         Timing.mark("cgroup create+apply")
 
         var consoleFd = o.consoleFd

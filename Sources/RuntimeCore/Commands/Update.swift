@@ -20,7 +20,7 @@ enum Update {
             merge(&res, given)
         }
         try applyFlags(&res, flags)
-        try r.cgroup.apply(DefaultDeviceRules.effective(res, devices: r.spec.linux?.devices) ?? res)
+        try r.cgroup.apply(DefaultDeviceRules.effective(res) ?? res)
         var linux = r.spec.linux ?? Linux()
         linux.resources = res
         r.spec.linux = linux

@@ -4,7 +4,7 @@ import OCISpec
 /// them: the default /dev nodes, ptys, and mknod of any node (access to a node
 /// still needs an allow rule).
 enum DefaultDeviceRules {
-    static func effective(_ res: LinuxResources?, devices: [LinuxDevice]?) -> LinuxResources? {
+    static func effective(_ res: LinuxResources?) -> LinuxResources? {
         guard var r = res else { return nil }
         guard r.devices != nil else { return r }
         var rules = r.devices ?? []
@@ -17,9 +17,8 @@ enum DefaultDeviceRules {
             allow("c", Int64(ma), Int64(mi), "rwm")
         }
         allow("c", 136, nil, "rwm")
-        for d in devices ?? [] where d.type != "p" {
-            allow(d.type == "u" ? "c" : d.type, d.major, d.minor, "rwm")
-        }
+        // Nodes listed in linux.devices get no rule of their own: as with runc, the spec's
+        // rules decide (`docker run --device /dev/x:/dev/x:r` must not become rwm).
         r.devices = rules
         return r
     }
