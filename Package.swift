@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "berth-shim", targets: ["berth-shim"]),
         .executable(name: "berth-supervisor", targets: ["berth-supervisor"]),
         .executable(name: "berth-ctl", targets: ["berth-ctl"]),
+        .executable(name: "berth", targets: ["berth"]),
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -47,6 +48,8 @@ let package = Package(
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
         .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
+        // The Engine API client of the berth CLI: HTTP/1.1 over unix/tcp, streams, hijack, stdcopy.
+        .target(name: "APIClient", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
@@ -66,12 +69,16 @@ let package = Package(
                          linkerSettings: staticExe("berth-ctl")),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
+        // The docker-compatible CLI: verbs, flags, Go templates, tables.
+        .executableTarget(name: "berth", dependencies: ["APIClient", "JSON", "LinuxSys", "CLinux"],
+                         swiftSettings: runtimeSwift, linkerSettings: staticExe("berth")),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "CLITests", dependencies: ["berth", "APIClient", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]
