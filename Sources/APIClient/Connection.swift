@@ -101,7 +101,6 @@ public final class Connection: ByteSource, @unchecked Sendable {
 
     /// Appends what the socket has to the buffer; false at end of stream.
     private func fill() throws -> Bool {
-        if start > 0 && start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
         var chunk = [UInt8](repeating: 0, count: 16384)
         let n = try chunk.withUnsafeMutableBytes { p -> Int in
             while true {
@@ -119,6 +118,7 @@ public final class Connection: ByteSource, @unchecked Sendable {
 
     /// One line without its CRLF (or LF); nil at end of stream before any byte.
     func readLine(limit: Int = 1 << 20) throws -> String? {
+        if start > 0 && start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
         var scanned = start
         while true {
             if let i = buffer[scanned...].firstIndex(of: 10) {

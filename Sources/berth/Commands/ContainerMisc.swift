@@ -32,7 +32,7 @@ enum ContainerMisc {
                 var key = inv.args[1]
                 if !key.contains("/") { key += "/tcp" }
                 let bindings = ports[key].array
-                if bindings.isEmpty { throw CLIError("no public port '\(inv.args[1])' published for \(inv.args[0])") }
+                if bindings.isEmpty { throw CLIError("Error: No public port '\(inv.args[1])' published for \(inv.args[0])") }
                 out = bindings.map(host)
             } else if let o = ports.object {
                 for (from, list) in o { for b in list.array { out.append("\(from) -> \(host(b))") } }

@@ -127,6 +127,8 @@ struct ContainerSpec {
         s.config = c
 
         s.hostConfig = try hostConfig(f, binds: binds, ports: ports, tmpfs: tmpfs, restart: restart, autoRemove: s.autoRemove)
+        // The TTY starts at the terminal's size instead of 80x24 until the first resize.
+        if s.tty, let (rows, cols) = Terminal.size(1) { s.hostConfig.set("ConsoleSize", .array([.int(rows), .int(cols)])) }
         s.networking = try networkingConfig(f)
         return s
     }
@@ -151,7 +153,8 @@ struct ContainerSpec {
             bindings[key] = .array(list.map { .object(JSONObject([("HostIp", .string($0.ip)), ("HostPort", .string($0.port))])) })
         }
         h.set("PortBindings", .object(bindings))
-        if let restart { h.set("RestartPolicy", restart.json) }
+        // The flag's default is "no", sent as such (as the docker CLI does).
+        h.set("RestartPolicy", (restart ?? RestartPolicy(name: "no", maxRetries: 0)).json)
         h.set("AutoRemove", autoRemove)
         h.set("VolumeDriver", f.string("volume-driver"))
         if !f.list("volumes-from").isEmpty { h.set("VolumesFrom", .strings(f.list("volumes-from"))) }

@@ -41,12 +41,13 @@ struct ImageContext: TemplateObject {
         case "UniqueSize":
             let size = i["Size"].int64 ?? -1, shared = i["SharedSize"].int64 ?? -1
             return size == -1 || shared == -1 ? "N/A" : HumanUnits.humanSize(Double(size - shared))
+        case "VirtualSize": return HumanUnits.humanSize(Double(i["Size"].int64 ?? 0))
         default: return nil
         }
     }
 
     var jsonValue: JSONValue {
-        .object(JSONObject(["Containers", "CreatedAt", "CreatedSince", "Digest", "ID", "Repository", "SharedSize", "Size", "Tag", "UniqueSize"]
+        .object(JSONObject(["Containers", "CreatedAt", "CreatedSince", "Digest", "ID", "Repository", "SharedSize", "Size", "Tag", "UniqueSize", "VirtualSize"]
             .map { ($0, .string(stringField($0) ?? "")) }))
     }
 

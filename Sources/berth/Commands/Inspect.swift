@@ -72,7 +72,10 @@ enum Inspect {
     static func run(_ inv: Invocation, format: String, fetch: (String) throws -> [UInt8]) throws -> Int32 {
         var template: Template?
         if !format.isEmpty && format != "json" {
-            do { template = try Template(format) } catch {
+            do {
+                template = try Template(format)
+                template?.missingKeyError = true
+            } catch {
                 throw StatusError("template parsing error: \(error)", status: 64)
             }
         }

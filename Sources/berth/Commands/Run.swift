@@ -93,7 +93,7 @@ enum StartAttach {
                         failed.append(name)
                     }
                 }
-                if !failed.isEmpty { throw CLIError("failed to start containers: \(failed.joined(separator: ", "))") }
+                if !failed.isEmpty { throw CLIError("Error: failed to start containers: \(failed.joined(separator: ", "))") }
                 return 0
             }
             if inv.args.count > 1 { throw CLIError("you cannot start and attach multiple containers at once") }

@@ -63,7 +63,7 @@ enum SystemInfo {
                     tw.write("\n  API version:\t\(detail(d, "ApiVersion")) (minimum version \(detail(d, "MinAPIVersion")))")
                     tw.write("\n  Go version:\t\(detail(d, "GoVersion"))")
                     tw.write("\n  Git commit:\t\(detail(d, "GitCommit"))")
-                    tw.write("\n  Built:\t\(detail(d, "BuildTime"))")
+                    tw.write("\n  Built:\t\(ansiDate(detail(d, "BuildTime")))")
                     tw.write("\n  OS/Arch:\t\(detail(d, "Os"))/\(detail(d, "Arch"))")
                     tw.write("\n  Experimental:\t\(detail(d, "Experimental"))")
                 } else {
@@ -74,6 +74,18 @@ enum SystemInfo {
         }
         tw.write("\n")
         return tw.flush()
+    }
+
+    /// The build time as the docker CLI reformats it: time.ANSIC (`Wed May  1 00:00:00 2024`).
+    static func ansiDate(_ s: String) -> String {
+        guard let (t, offset) = Timestamp.parseDateTime(Array(s.utf8), requireZone: true) else { return s }
+        _ = offset
+        var tt = time_t(t.seconds)
+        var tmv = tm()
+        gmtime_r(&tt, &tmv)
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buf, buf.count, "%a %b %e %H:%M:%S %Y", &tmv)
+        return String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func detail(_ d: JSONValue, _ key: String) -> String {
@@ -137,6 +149,12 @@ enum SystemInfo {
         if !runtimes.isEmpty {
             line("Runtimes:", runtimes.joined(separator: " "))
             line("Default Runtime:", i["DefaultRuntime"].stringValue)
+        }
+        if i["OSType"].string == "linux" {
+            line("Init Binary:", i["InitBinary"].stringValue)
+            line("containerd version:", i["ContainerdCommit"]["ID"].stringValue)
+            line("runc version:", i["RuncCommit"]["ID"].stringValue)
+            line("init version:", i["InitCommit"]["ID"].stringValue)
         }
         let secopts = i["SecurityOptions"].strings
         if !secopts.isEmpty {

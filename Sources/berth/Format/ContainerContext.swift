@@ -69,6 +69,9 @@ struct ContainerContext: TemplateObject {
                              "Networks", "Ports", "RunningFor", "Size", "State", "Status"]
 
     var jsonValue: JSONValue {
-        .object(JSONObject(ContainerContext.jsonFields.map { ($0, .string(stringField($0) ?? "")) }))
+        var o = JSONObject(ContainerContext.jsonFields.map { ($0, .string(stringField($0) ?? "")) })
+        // A nil *Platform in docker's context; the field sorts between Networks and Ports.
+        o["Platform"] = .null
+        return .object(o)
     }
 }

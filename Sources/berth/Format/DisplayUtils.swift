@@ -43,11 +43,19 @@ enum Display {
         var ref = image
         if let at = ref.range(of: "@") {
             let digest = ref[at.upperBound...]
-            // Only a real digest (algo:hex) is removed; anything else is not a reference to shorten.
-            guard digest.contains(":") else { return image }
+            // Only a valid digest is removed; an invalid reference is shown as it is.
+            guard isDigest(String(digest)) else { return image }
             ref = String(ref[..<at.lowerBound])
         }
         return familiarImage(ref)
+    }
+
+    /// `sha256:` + 64 hex digits (or `sha512:` + 128), as distribution/reference accepts.
+    static func isDigest(_ d: String) -> Bool {
+        let (algo, hex) = d.cut(":")
+        guard let hex else { return false }
+        let want = algo == "sha256" ? 64 : algo == "sha512" ? 128 : 0
+        return want > 0 && hex.count == want && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
     }
 
     /// DisplayablePorts: `0.0.0.0:8080->80/tcp, 443/tcp`, consecutive ports grouped into ranges.

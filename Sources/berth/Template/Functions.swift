@@ -58,7 +58,10 @@ enum TemplateFunctions {
         }.joined())
         case "json":
             try arity(name, args, 1)
-            let bytes = JSON.serialize(args[0].jsonValue, options: JSONWriteOptions(sortedKeys: false))
+            var bytes = JSON.serialize(goJSONOrder(args[0].jsonValue), options: JSONWriteOptions(sortedKeys: args[0].isContext))
+            // A formatter context marshals itself with json.Marshal, which escapes HTML characters.
+            if args[0].isContext { bytes = escapeHTML(bytes) }
+            bytes = escapeLineSeparators(bytes)
             return .string(String(decoding: bytes, as: UTF8.self))
         case "split":
             try arity(name, args, 2)
@@ -193,7 +196,56 @@ enum TemplateFunctions {
     }
 }
 
+/// Go marshals a struct in field order (the daemon's order) and a map by sorted keys.
+func goJSONOrder(_ v: JSONValue) -> JSONValue {
+    switch v {
+    case .array(let a): return .array(a.map(goJSONOrder))
+    case .object(let o):
+        let keys = isStructLike(o) ? o.keys : o.keys.sorted(by: goLess)
+        return .object(JSONObject(keys.map { ($0, goJSONOrder(o[$0] ?? .null)) }))
+    default: return v
+    }
+}
+
+/// `<`, `>` and `&` as Go's json.Marshal writes them (they only occur inside strings).
+func escapeHTML(_ b: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(b.count)
+    for c in b {
+        switch c {
+        case UInt8(ascii: "<"): out += Array("\\u003c".utf8)
+        case UInt8(ascii: ">"): out += Array("\\u003e".utf8)
+        case UInt8(ascii: "&"): out += Array("\\u0026".utf8)
+        default: out.append(c)
+        }
+    }
+    return out
+}
+
+/// U+2028 and U+2029 as `\\u2028`/`\\u2029`: Go's encoder always escapes them.
+func escapeLineSeparators(_ b: [UInt8]) -> [UInt8] {
+    guard b.count >= 3 else { return b }
+    var out: [UInt8] = []
+    out.reserveCapacity(b.count)
+    var i = 0
+    while i < b.count {
+        if b[i] == 0xE2, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0xA8 || b[i + 2] == 0xA9 {
+            out += Array((b[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+            i += 3
+            continue
+        }
+        out.append(b[i])
+        i += 1
+    }
+    return out
+}
+
 extension TValue {
+    var isContext: Bool {
+        if case .object = self { return true }
+        return false
+    }
+
     var isMap: Bool {
         switch self {
         case .json(.object): return true

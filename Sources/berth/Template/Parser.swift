@@ -247,8 +247,9 @@ struct TemplateParser {
         while case .field(let f) = current, !f.isEmpty {
             p += 1
             switch node {
-            case .field(let fs, let pos): node = .field(fs + [f], pos: pos)
-            case .variable(let v, let fs, let pos): node = .variable(v, fs + [f], pos: pos)
+            // Go reports a chain at the position of its last element.
+            case .field(let fs, _): node = .field(fs + [f], pos: tokens[p - 1].pos)
+            case .variable(let v, let fs, _): node = .variable(v, fs + [f], pos: tokens[p - 1].pos)
             case .pipeline(let pl, let fs): node = .pipeline(pl, fields: fs + [f])
             default: throw error("unexpected . after term", at: tokens[p - 1].pos)
             }

@@ -7,6 +7,8 @@ struct Template {
     let nodes: [TemplateNode]
     /// Table headers are rendered with functions that pass their first argument through.
     var headerMode = false
+    /// Go's `missingkey=error`, which docker's inspect uses on the raw JSON.
+    var missingKeyError = false
 
     init(_ source: String) throws(TemplateError) {
         self.source = source
@@ -229,7 +231,14 @@ struct Executor {
             return .missing
         case .json(.object(let o)):
             if !args.isEmpty { throw fail(pos, context, "\(name) is not a method but has arguments") }
-            guard let child = o[name] else { return .missing }
+            guard let child = o[name] else {
+                if template.missingKeyError { throw fail(pos, context, "map has no entry for key \"\(name)\"") }
+                return .missing
+            }
+            if case .null = child {
+                if goSliceFields.contains(name) { return .list([]) }
+                if goMapFields.contains(name) { return .json(.object(JSONObject())) }
+            }
             return TValue.from(child)
         case .object(let obj):
             do {

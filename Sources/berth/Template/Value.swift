@@ -154,9 +154,41 @@ private func goPrintJSON(_ j: JSONValue) -> String {
         return goFloat(n.doubleValue)
     case .array(let a): return "[" + a.map(goPrintJSON).joined(separator: " ") + "]"
     case .object(let o):
-        return "map[" + o.keys.sorted(by: goLess).map { "\($0):\(goPrintJSON(o[$0] ?? .null))" }.joined(separator: " ") + "]"
+        if isStructLike(o) { return "{" + o.values.map(goPrintJSON).joined(separator: " ") + "}" }
+        // A map of slices (PortMap) holds nil slices, which Go prints as [].
+        let ofSlices = o.values.contains { if case .array = $0 { return true }; return false }
+        return "map[" + o.keys.sorted(by: goLess).map { key -> String in
+            let v = o[key] ?? .null
+            if ofSlices, case .null = v { return "\(key):[]" }
+            return "\(key):\(goPrintJSON(v))"
+        }.joined(separator: " ") + "]"
     }
 }
+
+/// Docker's inspect types are Go structs, printed `{v1 v2}` in field order; maps print
+/// `map[k:v]`. Without the types, an object whose keys all look like exported Go field
+/// names (`HostIp`, `Status`) is taken for a struct; labels, port maps (`80/tcp`),
+/// network names and paths are maps.
+func isStructLike(_ o: JSONObject) -> Bool {
+    // The first key decides the case (events mix `Type` with `scope`, `time`); every key
+    // must be an identifier (labels have dots, port maps slashes).
+    guard let first = o.keys.first?.unicodeScalars.first, first.properties.isUppercase else { return false }
+    return o.keys.allSatisfy { k in
+        !k.isEmpty && k.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" }
+    }
+}
+
+/// Fields of Docker's inspect types that are slices or maps: null there is Go's nil
+/// slice (`[]`) or nil map (`map[]`), not a nil pointer.
+let goSliceFields: Set<String> = ["Args", "Binds", "Cmd", "Entrypoint", "Env", "Mounts", "Links", "Dns", "DnsOptions", "DnsSearch",
+                                  "ExtraHosts", "CapAdd", "CapDrop", "VolumesFrom", "GroupAdd", "SecurityOpt", "Devices",
+                                  "DeviceCgroupRules", "DeviceRequests", "Ulimits", "OnBuild", "Shell", "RepoTags", "RepoDigests",
+                                  "Layers", "Aliases", "DNSNames", "Warnings", "MaskedPaths", "ReadonlyPaths", "Healthcheck.Test",
+                                  "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
+                                  "BlkioDeviceWriteIOps", "ExecIDs", "AutoRemove.Mounts", "Test", "Log", "SecondaryIPAddresses",
+                                  "SecondaryIPv6Addresses", "Processes", "Titles"]
+let goMapFields: Set<String> = ["Labels", "Volumes", "ExposedPorts", "PortBindings", "Ports", "Networks", "Sysctls", "Tmpfs", "StorageOpt",
+                                "Annotations", "Options", "DriverOpts", "Data", "Status", "Config.Labels"]
 
 /// strconv.FormatFloat(f, 'g', -1, 64) as %v prints a float64: shortest repr, exponent
 /// for exponents < -4 or >= 21.
