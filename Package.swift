@@ -69,8 +69,9 @@ let package = Package(
                          linkerSettings: staticExe("berth-ctl")),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
-        // The docker-compatible CLI: verbs, flags, Go templates, tables.
-        .executableTarget(name: "berth", dependencies: ["APIClient", "JSON", "LinuxSys", "CLinux"],
+        // The docker-compatible CLI: verbs, flags, Go templates, tables (CLICore); `berth` is its main.
+        .target(name: "CLICore", dependencies: ["APIClient", "JSON", "LinuxSys", "CLinux"], swiftSettings: runtimeSwift),
+        .executableTarget(name: "berth", dependencies: ["CLICore"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth")),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
@@ -78,7 +79,7 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "CLITests", dependencies: ["berth", "APIClient", "HTTP", "JSON", "LinuxSys"]),
+        .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]

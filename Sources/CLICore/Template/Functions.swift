@@ -133,10 +133,10 @@ enum TemplateFunctions {
             case (.object(let obj), .string(let k)) where obj.mapEntries != nil:
                 v = obj.mapEntries?.first { $0.0 == k }?.1 ?? .string("")
             case (.json(.array(let a)), .int(let i)):
-                guard i >= 0 && i < a.count else { throw TemplateError("error calling index: index out of range: \(i)") }
+                guard i >= 0 && i < a.count else { throw TemplateError("index out of range: \(i)") }
                 v = TValue.from(a[i])
             case (.list(let l), .int(let i)):
-                guard i >= 0 && i < l.count else { throw TemplateError("error calling index: index out of range: \(i)") }
+                guard i >= 0 && i < l.count else { throw TemplateError("index out of range: \(i)") }
                 v = l[i]
             case (.missing, _), (.null, _):
                 throw TemplateError("index of untyped nil")
@@ -179,8 +179,6 @@ enum TemplateFunctions {
     static func compare(_ a: TValue, _ b: TValue, ordered: Bool = false) throws(TemplateError) -> Int {
         switch (a.normalized, b.normalized) {
         case (.int(let x), .int(let y)): return x < y ? -1 : x > y ? 1 : 0
-        case (.int(let x), .double(let y)): return Double(x) < y ? -1 : Double(x) > y ? 1 : 0
-        case (.double(let x), .int(let y)): return x < Double(y) ? -1 : x > Double(y) ? 1 : 0
         case (.double(let x), .double(let y)): return x < y ? -1 : x > y ? 1 : 0
         case (.string(let x), .string(let y)): return x == y ? 0 : goLess(x, y) ? -1 : 1
         case (.bool(let x), .bool(let y)):

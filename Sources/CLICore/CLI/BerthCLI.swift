@@ -3,8 +3,16 @@ import APIClient
 
 /// `berth [OPTIONS] COMMAND`: global flags, command lookup, flag parsing, argument
 /// checks, then the verb; every failure becomes the docker CLI's message and exit status.
-enum BerthCLI {
+public enum BerthCLI {
     static let version = "0.1.0"
+
+    /// The whole program: the process environment, stdout/stderr; the exit status.
+    public static func run(_ argv: [String]) -> Int32 {
+        let ctx = CLIContext(environment: CLIContext.processEnvironment())
+        let status = main(argv, ctx: ctx)
+        Terminal.restore()
+        return status
+    }
 
     static let globalFlags: [Flag] = [
         Flag("config", nil, .string, "Location of client config files", default: "\"/root/.berth\""),

@@ -17,7 +17,7 @@ struct Template {
 
     func execute(_ dot: TValue) throws(TemplateError) -> String {
         var ex = Executor(template: self)
-        ex.vars = [("$", dot)]
+        ex.vars = [("", dot)]
         do {
             try ex.walk(nodes, dot)
         } catch let e as TemplateError {
@@ -142,7 +142,8 @@ struct Executor {
             do {
                 return try TemplateFunctions.call(name, args, header: template.headerMode)
             } catch {
-                throw fail(pos, name, "error calling \(name): \(error.description)")
+                let context = ([name] + rest.map(\.fieldDescription)).joined(separator: " ")
+                throw fail(pos, context, "error calling \(name): \(error.description)")
             }
         case .field(let names, let pos):
             var args: [TValue] = []
