@@ -62,7 +62,7 @@ enum Exec {
         }
         let monitorSize = tty && Terminal.isTerminal(0)
         let watcher = ContainerIO.watchSignals(client, execID, proxy: false, resizeExec: monitorSize ? true : nil)
-        defer { _ = watcher }
+        defer { watcher?.stop() }
         let conn = try client.hijack(startPath, json: start.value)
         if monitorSize { ContainerIO.resize(client, execID, exec: true) }
         let streamer = HijackedStreamer(conn: conn, tty: tty, stdinFD: attachStdin ? 0 : nil, out: inv.ctx.out,

@@ -43,7 +43,7 @@ enum Run {
         let monitorSize = spec.tty && inv.ctx.out.isTerminal
         let watcher = ContainerIO.watchSignals(client, id, proxy: f.bool("sig-proxy", default: true),
                                                resizeExec: attach && monitorSize ? false : nil)
-        defer { _ = watcher }
+        defer { watcher?.stop() }
         if !attach {
             do { try client.request("POST", Lifecycle.path(id, "/start")) } catch {
                 throw ContainerIO.runStatusError(error, path: inv.path)
@@ -105,7 +105,7 @@ enum StartAttach {
             let stdin = interactive && c["Config"]["OpenStdin"].bool
             let monitorSize = tty && inv.ctx.out.isTerminal
             let watcher = ContainerIO.watchSignals(client, id, proxy: !tty, resizeExec: monitorSize ? false : nil)
-            defer { _ = watcher }
+            defer { watcher?.stop() }
             let conn = try ContainerIO.attach(client, id, stdin: stdin, stdout: true, stderr: true, detachKeys: detachKeys)
             let waiter = try ContainerIO.Waiter(client, id, condition: c["HostConfig"]["AutoRemove"].bool ? "removed" : "next-exit")
             do {
@@ -145,7 +145,7 @@ enum StartAttach {
             let monitorSize = tty && inv.ctx.out.isTerminal
             let watcher = ContainerIO.watchSignals(client, id, proxy: inv.flags.bool("sig-proxy", default: true) && !tty,
                                                    resizeExec: monitorSize ? false : nil)
-            defer { _ = watcher }
+            defer { watcher?.stop() }
             let conn = try ContainerIO.attach(client, id, stdin: stdin, stdout: true, stderr: true, detachKeys: detachKeys)
             if monitorSize { ContainerIO.resize(client, id, exec: false) }
             let streamer = HijackedStreamer(conn: conn, tty: tty, stdinFD: stdin ? 0 : nil, out: inv.ctx.out,

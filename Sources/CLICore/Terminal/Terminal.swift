@@ -40,28 +40,36 @@ enum Terminal {
     }
 }
 
-/// Signals handled on a thread of their own with sigwait: blocked in every thread
-/// (the mask is set before any other thread starts), so a forwarded SIGINT or a
-/// SIGWINCH never interrupts a blocking read elsewhere.
-final class SignalWatcher: @unchecked Sendable {
-    private let handler: @Sendable (Int32) -> Void
-    private var set = sigset_t()
+/// Signals handled on a thread of their own: blocked in the calling thread (and every
+/// thread it starts afterwards, so a forwarded SIGINT never interrupts a blocking read
+/// elsewhere) and taken with sigtimedwait. stop() restores the mask; the thread notices
+/// within a tenth of a second and ends.
+public final class SignalWatcher: @unchecked Sendable {
+    private var old = sigset_t()
+    private let lock = Lock()
+    private var stopped = false
 
-    /// Blocks `signals` in the calling thread (and the threads it starts from now on)
-    /// and hands each arrival to `handler` on a dedicated thread.
     init(_ signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
-        self.handler = handler
+        var set = sigset_t()
         sigemptyset(&set)
         for s in signals { sigaddset(&set, s) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+        pthread_sigmask(SIG_BLOCK, &set, &old)
         let watched = set
-        spawnThread { [handler] in
+        spawnThread { [self] in
             var s = watched
-            while true {
-                var sig: Int32 = 0
-                if sigwait(&s, &sig) == 0 { handler(sig) }
+            var info = siginfo_t()
+            var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+            while !lock.with({ stopped }) {
+                let sig = sigtimedwait(&s, &info, &timeout)
+                if sig > 0 && !lock.with({ stopped }) { handler(sig) }
             }
         }
+    }
+
+    /// Gives the calling thread its previous signal mask and lets the watcher thread end.
+    func stop() {
+        lock.with { stopped = true }
+        pthread_sigmask(SIG_SETMASK, &old, nil)
     }
 
     /// The signals `run`/`start -a` forward to the container (sig-proxy), by name.
