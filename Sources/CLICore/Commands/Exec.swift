@@ -40,6 +40,7 @@ enum Exec {
         body.set("AttachStdin", attachStdin)
         body.set("AttachStderr", !detach)
         body.set("AttachStdout", !detach)
+        body.set("Detach", detach)
         body.set("DetachKeys", detachKeys)
         body.set("Env", .strings(env))
         body.set("WorkingDir", f.string("workdir"))

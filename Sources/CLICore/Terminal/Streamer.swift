@@ -110,6 +110,8 @@ final class HijackedStreamer: @unchecked Sendable {
                     if b == detachKeys[matched] {
                         matched += 1
                         if matched == detachKeys.count {
+                            // What was typed before the sequence still goes to the container.
+                            if !pass.isEmpty { try? conn.write(pass) }
                             cond.lock(); detached = true; cond.broadcast(); cond.unlock()
                             return
                         }
