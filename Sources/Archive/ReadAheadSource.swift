@@ -1,4 +1,3 @@
-import Glibc
 import LinuxSys
 
 /// Pulls `upstream` on its own thread into a few large buffers, so that producing bytes
@@ -17,7 +16,8 @@ public final class ReadAheadSource: ByteSource {
     public init(_ upstream: ByteSource, chunkSize: Int = 1 << 20, chunks: Int = 4) {
         self.upstream = upstream
         shared = Shared(upstream, chunkSize: max(chunkSize, 4096), chunks: max(chunks, 2))
-        direct = !Self.startThread(shared)
+        let s = shared
+        direct = !startThread { s.produce() }
     }
 
     deinit {
@@ -44,24 +44,6 @@ public final class ReadAheadSource: ByteSource {
             current = next
             offset = 0
         }
-    }
-
-    /// A detached thread running the producer; false if none could be created.
-    private static func startThread(_ shared: Shared) -> Bool {
-        let arg = Unmanaged.passRetained(shared).toOpaque()
-        var tid = pthread_t()
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attr, 512 * 1024)
-        let r = pthread_create(&tid, &attr, { arg in
-            guard let arg else { return nil }
-            Unmanaged<Shared>.fromOpaque(arg).takeRetainedValue().produce()
-            return nil
-        }, arg)
-        pthread_attr_destroy(&attr)
-        if r != 0 { Unmanaged<Shared>.fromOpaque(arg).release() }
-        return r == 0
     }
 
     final class Chunk: @unchecked Sendable {
