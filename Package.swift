@@ -39,6 +39,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .target(name: "CLinux", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "CRuntimeInit", cSettings: [.define("_GNU_SOURCE")]),
@@ -47,6 +48,8 @@ let package = Package(
         .target(name: "JSON", swiftSettings: runtimeSwift),
         .target(name: "OCISpec", dependencies: ["JSON"], swiftSettings: runtimeSwift),
         .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
+        // Tar, gzip, layer apply/diff for berthd's images, `docker load/save/export/cp/diff`.
+        .target(name: "Archive", dependencies: ["LinuxSys", "CLinux", "CZlib"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         // The Engine API client of the berth CLI: HTTP/1.1 over unix/tcp, streams, hijack, stdcopy.
         .target(name: "APIClient", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
@@ -78,6 +81,7 @@ let package = Package(
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LinuxSys"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),

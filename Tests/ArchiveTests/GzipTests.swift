@@ -1,0 +1,103 @@
+import Glibc
+import LinuxSys
+import XCTest
+@testable import Archive
+
+final class GzipTests: ArchiveTestCase {
+    /// Compressible but not trivial: a few MB that cross many buffer boundaries.
+    private func sample(_ count: Int) -> [UInt8] {
+        var x: UInt32 = 2463534242
+        return (0..<count).map { i in
+            x ^= x << 13; x ^= x >> 17; x ^= x << 5
+            return i % 7 == 0 ? UInt8(truncatingIfNeeded: x) : UInt8(truncatingIfNeeded: i / 97)
+        }
+    }
+
+    private func gzip(_ data: [UInt8], level: Int32 = 6) throws -> [UInt8] {
+        let out = BytesSink()
+        let gz = GzipSink(out, level: level)
+        // Odd-sized writes: the sink must not depend on how it is fed.
+        var i = 0
+        while i < data.count {
+            let n = min(70_001, data.count - i)
+            try data[i..<(i + n)].withUnsafeBytes { try gz.write($0) }
+            i += n
+        }
+        try gz.finish()
+        return out.bytes
+    }
+
+    func testRoundTrip() throws {
+        let data = sample(3_000_000)
+        let compressed = try gzip(data)
+        XCTAssertLessThan(compressed.count, data.count)
+        XCTAssertEqual(Compression.detect(prefix: Array(compressed.prefix(6))), .gzip)
+        XCTAssertEqual(try GzipSource(BytesSource(compressed), bufferSize: 4096).readAll(), data)
+        XCTAssertEqual(try gzip([]).count > 0, true)
+        XCTAssertEqual(try GzipSource(BytesSource(try gzip([]))).readAll(), [])
+    }
+
+    func testSinkOutputReadsWithGzipTool() throws {
+        let data = sample(1_500_000)
+        try withFileSink(tmp + "/a.gz") { sink in
+            let gz = GzipSink(sink, level: 1)
+            try data.withUnsafeBytes { try gz.write($0) }
+            try gz.finish()
+        }
+        try sh("gzip -t \(tmp)/a.gz && gzip -dc \(tmp)/a.gz > \(tmp)/a")
+        XCTAssertEqual(try FileIO.read(path: tmp + "/a"), data)
+    }
+
+    func testSourceReadsGzipToolOutputAndConcatenatedMembers() throws {
+        let one = sample(900_000), two = Array("second member\n".utf8)
+        try write(tmp + "/one", one)
+        try write(tmp + "/two", two)
+        try sh("gzip -c -9 \(tmp)/one > \(tmp)/both.gz && gzip -c \(tmp)/two >> \(tmp)/both.gz")
+        let (src, fd) = try fileSource(tmp + "/both.gz")
+        defer { close(fd) }
+        XCTAssertEqual(try GzipSource(src).readAll(), one + two)
+    }
+
+    func testTruncatedAndCorruptStreams() throws {
+        let compressed = try gzip(sample(200_000))
+        assertThrows(.truncated, containing: "unexpected end") {
+            _ = try GzipSource(BytesSource(Array(compressed.prefix(compressed.count / 2)))).readAll()
+        }
+        var corrupt = compressed
+        for i in 100..<140 { corrupt[i] ^= 0x5a }
+        assertThrows(.corruptCompression, containing: "gzip") { _ = try GzipSource(BytesSource(corrupt)).readAll() }
+        assertThrows(.corruptCompression, containing: "gzip") {
+            _ = try GzipSource(BytesSource(compressed + Array("trailing junk".utf8))).readAll()
+        }
+    }
+
+    func testDetectAndWrap() throws {
+        XCTAssertEqual(Compression.detect(prefix: [0x28, 0xb5, 0x2f, 0xfd, 0, 0]), .zstd)
+        XCTAssertEqual(Compression.detect(prefix: Array("BZh91A".utf8)), .bzip2)
+        XCTAssertEqual(Compression.detect(prefix: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), .xz)
+        XCTAssertEqual(Compression.detect(prefix: Array("etc/pa".utf8)), .none)
+        XCTAssertEqual(Compression.detect(prefix: [0x1f]), .none)
+
+        let plain = Array("not compressed at all".utf8)
+        XCTAssertEqual(try Compression.wrap(BytesSource(plain)).readAll(), plain)
+        XCTAssertEqual(try Compression.wrap(BytesSource([1, 2])).readAll(), [1, 2])
+        XCTAssertEqual(try Compression.wrap(BytesSource(try gzip(plain))).readAll(), plain)
+
+        assertThrows(.unsupported, containing: "unsupported compression: zstd") {
+            _ = try Compression.wrap(BytesSource([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00, 0x01]))
+        }
+        assertThrows(.unsupported, containing: "unsupported compression: xz") {
+            _ = try Compression.wrap(BytesSource([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00]))
+        }
+        // A real zstd-compressed tar, when the tool is there.
+        if access("/usr/bin/zstd", X_OK) == 0 {
+            try write(tmp + "/f", "x")
+            try sh("tar -C \(tmp) -cf - f | zstd -q -c > \(tmp)/f.tar.zst")
+            let (src, fd) = try fileSource(tmp + "/f.tar.zst")
+            defer { close(fd) }
+            assertThrows(.unsupported, containing: "unsupported compression: zstd") {
+                _ = try LayerApplier.apply(src, to: try dir("zst"))
+            }
+        }
+    }
+}
