@@ -73,7 +73,7 @@ let package = Package(
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
         // The docker-compatible CLI: verbs, flags, Go templates, tables (CLICore); `berth` is its main.
-        .target(name: "CLICore", dependencies: ["APIClient", "JSON", "LinuxSys", "CLinux"], swiftSettings: runtimeSwift),
+        .target(name: "CLICore", dependencies: ["APIClient", "Archive", "JSON", "LinuxSys", "CLinux"], swiftSettings: runtimeSwift),
         .executableTarget(name: "berth", dependencies: ["CLICore"],
                          swiftSettings: runtimeSwift, linkerSettings: staticExe("berth")),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
