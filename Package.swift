@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LinuxSys"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "HTTP", "JSON", "LinuxSys"]),
+        .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "Archive", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]

@@ -85,7 +85,8 @@ enum Copy {
         }
         let stat = PathStat(header: stream.headers["X-Docker-Container-Path-Stat"])
         let srcIsDir = stat?.isDir ?? false
-        let srcBase = FileIO.base(of: trimSlashes(src))
+        // `/etc/.` names the contents of etc: its entries are under `etc` (or `.`, as dockerd names them).
+        let srcBase = FileIO.base(of: trimSlashes(trimDot(src)))
         let dstAbs = dst.hasPrefix("/") ? dst : VolumeSpec.absolutePath(dst) + (dst.hasSuffix("/") ? "/" : "")
         let counted = CountingSource(stream)
         // Where the archive is unpacked, and what its top entry is renamed to (nil: kept).
