@@ -89,11 +89,15 @@ public final class Connection: ByteSource, @unchecked Sendable {
             if start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
             return n
         }
+        return try receive(out)
+    }
+
+    /// One recv(2); a reset after the daemon finished its answer reads as end of stream.
+    private func receive(_ out: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let n = Glibc.recv(fd, out.baseAddress, out.count, 0)
             if n >= 0 { return n }
             if errno == EINTR { continue }
-            // A reset after the daemon finished its answer reads as end of stream.
             if errno == ECONNRESET { return 0 }
             throw APIError.transport("read from daemon: \(Errno.describe(errno))")
         }
@@ -102,15 +106,7 @@ public final class Connection: ByteSource, @unchecked Sendable {
     /// Appends what the socket has to the buffer; false at end of stream.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16384)
-        let n = try chunk.withUnsafeMutableBytes { p -> Int in
-            while true {
-                let n = Glibc.recv(fd, p.baseAddress, p.count, 0)
-                if n >= 0 { return n }
-                if errno == EINTR { continue }
-                if errno == ECONNRESET { return 0 }
-                throw APIError.transport("read from daemon: \(Errno.describe(errno))")
-            }
-        }
+        let n = try chunk.withUnsafeMutableBytes { try receive($0) }
         if n == 0 { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true

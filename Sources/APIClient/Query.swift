@@ -22,42 +22,25 @@ public struct Query: Sendable, ExpressibleByDictionaryLiteral {
     }
 
     /// url.QueryEscape: unreserved bytes as they are, space as `+`, the rest `%XX`.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                 UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            case UInt8(ascii: " "): out += "+"
-            default:
-                let h = Array("0123456789ABCDEF".utf8)
-                out += "%"
-                out.unicodeScalars.append(Unicode.Scalar(h[Int(b >> 4)]))
-                out.unicodeScalars.append(Unicode.Scalar(h[Int(b & 15)]))
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { percentEncode(s, keep: "-_.~", spaceAsPlus: true) }
 
-    /// Path segments (ids, names, image references with `/` and `:`): url.PathEscape.
-    public static func pathEscape(_ s: String) -> String {
+    /// Path segments (ids, names, image references with `/` and `:`): url.PathEscape, except
+    /// that `/` stays, as the daemon routes `/images/{name:.*}/json`.
+    public static func pathEscape(_ s: String) -> String { percentEncode(s, keep: "-_.~:@&=+$/", spaceAsPlus: false) }
+
+    private static func percentEncode(_ s: String, keep: String, spaceAsPlus: Bool) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        let kept = Set(keep.utf8)
         var out = ""
         for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                 UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: "@"),
-                 UInt8(ascii: "&"), UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "$"),
-                 UInt8(ascii: "/"):
-                // `/` stays: the daemon routes `/images/{name:.*}/json`.
+            if (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || kept.contains(b) {
                 out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let h = Array("0123456789ABCDEF".utf8)
+            } else if b == 32 && spaceAsPlus {
+                out += "+"
+            } else {
                 out += "%"
-                out.unicodeScalars.append(Unicode.Scalar(h[Int(b >> 4)]))
-                out.unicodeScalars.append(Unicode.Scalar(h[Int(b & 15)]))
+                out.unicodeScalars.append(Unicode.Scalar(hex[Int(b >> 4)]))
+                out.unicodeScalars.append(Unicode.Scalar(hex[Int(b & 15)]))
             }
         }
         return out

@@ -123,7 +123,9 @@ enum Help {
         for (l, f) in zip(left, sorted) {
             var usage = f.usage
             if let d = f.defaultText { usage += " (default \(d))" }
-            s += l + String(repeating: " ", count: width - l.count + 3) + usage + "\n"
+            // Continuation lines of a long usage line up under its first line.
+            let indent = "\n" + String(repeating: " ", count: width + 3)
+            s += l + String(repeating: " ", count: width - l.count + 3) + usage.replacingAll("\n", indent) + "\n"
         }
         return s
     }

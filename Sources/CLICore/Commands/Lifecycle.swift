@@ -24,21 +24,12 @@ enum Lifecycle {
         "/containers/" + Query.pathEscape(id) + suffix
     }
 
-    static var stop: Command {
-        Command("stop", usage: "[OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers", args: .atLeast(1), flags: [
-            Flag("signal", "s", .string, "Signal to send to the container"),
-            Flag("timeout", "t", .int, "Seconds to wait before killing the container"),
-        ]) { inv in
-            var q = Query()
-            q.addIfNotEmpty("signal", inv.flags.string("signal"))
-            if let t = inv.flags.int("timeout") { q.add("t", String(t)) }
-            let client = try inv.ctx.client()
-            return try each(inv) { try client.request("POST", path($0, "/stop"), query: q); return nil }
-        }
-    }
+    static var stop: Command { stopLike("stop", "Stop one or more running containers") }
+    static var restart: Command { stopLike("restart", "Restart one or more containers") }
 
-    static var restart: Command {
-        Command("restart", usage: "[OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers", args: .atLeast(1), flags: [
+    /// stop and restart: `POST /containers/{id}/<verb>?signal=&t=`.
+    private static func stopLike(_ verb: String, _ summary: String) -> Command {
+        Command(verb, usage: "[OPTIONS] CONTAINER [CONTAINER...]", summary, args: .atLeast(1), flags: [
             Flag("signal", "s", .string, "Signal to send to the container"),
             Flag("timeout", "t", .int, "Seconds to wait before killing the container"),
         ]) { inv in
@@ -46,7 +37,7 @@ enum Lifecycle {
             q.addIfNotEmpty("signal", inv.flags.string("signal"))
             if let t = inv.flags.int("timeout") { q.add("t", String(t)) }
             let client = try inv.ctx.client()
-            return try each(inv) { try client.request("POST", path($0, "/restart"), query: q); return nil }
+            return try each(inv) { try client.request("POST", path($0, "/" + verb), query: q); return nil }
         }
     }
 

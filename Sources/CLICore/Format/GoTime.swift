@@ -125,37 +125,26 @@ struct Timestamp: Comparable {
     /// time.Time.String() without the monotonic part: `2024-05-01 10:20:30 +0000 UTC`
     /// (nanoseconds shown only when non-zero).
     var goString: String {
-        var s = strftime("%Y-%m-%d %H:%M:%S")
-        if nanos != 0 {
-            var f = String(nanos)
-            f = String(repeating: "0", count: 9 - f.count) + f
-            while f.hasSuffix("0") { f.removeLast() }
-            s += "." + f
-        }
-        return s + " " + zone(colon: false, zulu: false) + " " + strftime("%Z")
+        strftime("%Y-%m-%d %H:%M:%S") + fraction(trimmed: true) + " " + zone(colon: false, zulu: false) + " " + strftime("%Z")
+    }
+
+    /// `.123456789`; trimmed of trailing zeros (and empty for whole seconds) as Go's `.999999999`.
+    private func fraction(trimmed: Bool) -> String {
+        var f = String(nanos)
+        f = String(repeating: "0", count: 9 - f.count) + f
+        if !trimmed { return "." + f }
+        while f.hasSuffix("0") { f.removeLast() }
+        return f.isEmpty ? "" : "." + f
     }
 
     /// `2006-01-02T15:04:05Z07:00` (time.RFC3339).
     var rfc3339: String { strftime("%Y-%m-%dT%H:%M:%S") + zone(colon: true, zulu: true) }
 
     /// `2006-01-02T15:04:05.000000000Z07:00`: the events and logs timestamps (jsonmessage's RFC3339NanoFixed).
-    var rfc3339NanoFixed: String {
-        var f = String(nanos)
-        f = String(repeating: "0", count: 9 - f.count) + f
-        return strftime("%Y-%m-%dT%H:%M:%S") + "." + f + zone(colon: true, zulu: true)
-    }
+    var rfc3339NanoFixed: String { strftime("%Y-%m-%dT%H:%M:%S") + fraction(trimmed: false) + zone(colon: true, zulu: true) }
 
     /// Go's time.RFC3339Nano: the fraction without trailing zeros.
-    var rfc3339Nano: String {
-        var s = strftime("%Y-%m-%dT%H:%M:%S")
-        if nanos != 0 {
-            var f = String(nanos)
-            f = String(repeating: "0", count: 9 - f.count) + f
-            while f.hasSuffix("0") { f.removeLast() }
-            s += "." + f
-        }
-        return s + zone(colon: true, zulu: true)
-    }
+    var rfc3339Nano: String { strftime("%Y-%m-%dT%H:%M:%S") + fraction(trimmed: true) + zone(colon: true, zulu: true) }
 
     /// timetypes.GetTimestamp: what `--since`/`--until` send — a Go duration counts back
     /// from `now`, unix seconds pass through, dates and times (RFC 3339 and the shorter

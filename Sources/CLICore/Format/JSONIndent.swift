@@ -25,13 +25,7 @@ enum JSONText {
             switch c {
             case UInt8(ascii: "\""):
                 out.append(c)
-                while i < src.count {
-                    let d = src[i]
-                    out.append(d)
-                    i += 1
-                    if d == UInt8(ascii: "\\"), i < src.count { out.append(src[i]); i += 1; continue }
-                    if d == UInt8(ascii: "\"") { break }
-                }
+                copyString(src, &i, &out)
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 out.append(c)
                 needIndent = true
@@ -67,15 +61,20 @@ enum JSONText {
             if c == 32 || c == 9 || c == 10 || c == 13 { continue }
             out.append(c)
             if c == UInt8(ascii: "\"") {
-                while i < src.count {
-                    let d = src[i]
-                    out.append(d)
-                    i += 1
-                    if d == UInt8(ascii: "\\"), i < src.count { out.append(src[i]); i += 1; continue }
-                    if d == UInt8(ascii: "\"") { break }
-                }
+                copyString(src, &i, &out)
             }
         }
         return out
+    }
+
+    /// Copies the rest of a string literal (after its opening quote) as it is.
+    private static func copyString(_ src: [UInt8], _ i: inout Int, _ out: inout [UInt8]) {
+        while i < src.count {
+            let d = src[i]
+            out.append(d)
+            i += 1
+            if d == UInt8(ascii: "\\"), i < src.count { out.append(src[i]); i += 1; continue }
+            if d == UInt8(ascii: "\"") { break }
+        }
     }
 }
