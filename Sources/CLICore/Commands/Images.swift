@@ -213,11 +213,8 @@ enum ImageArchive {
                 q.add("fromSrc", "-")
                 body = try inputSource(src, emptyMessage: "")
             }
-            if inv.args.count > 1 {
-                let ref = ImageReference(inv.args[1])
-                q.add("repo", ref.name)
-                q.addIfNotEmpty("tag", ref.tag)
-            }
+            // The reference goes as given (`repo=name:tag`); the daemon splits it.
+            if inv.args.count > 1 { q.add("repo", inv.args[1]) }
             q.addIfNotEmpty("message", inv.flags.string("message"))
             for c in inv.flags.list("change") { q.add("changes", c) }
             q.addIfNotEmpty("platform", inv.flags.string("platform"))
