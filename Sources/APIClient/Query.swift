@@ -17,8 +17,10 @@ public struct Query: Sendable, ExpressibleByDictionaryLiteral {
     /// `filters={"key":{"value":true}}`, the shape the docker CLI sends; nothing when empty.
     public mutating func filters(_ f: Filters) { if !f.isEmpty { items.append(("filters", f.json)) } }
 
+    /// Sorted by name (values of one name in order), as Go's url.Values.Encode writes it.
     public var encoded: String {
-        items.map { Query.escape($0.0) + "=" + Query.escape($0.1) }.joined(separator: "&")
+        items.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
+            .map { Query.escape($0.element.0) + "=" + Query.escape($0.element.1) }.joined(separator: "&")
     }
 
     /// url.QueryEscape: unreserved bytes as they are, space as `+`, the rest `%XX`.

@@ -160,7 +160,7 @@ final class APIClientTests: XCTestCase {
         try f.add(parsing: " label = a=b ")
         try f.add(parsing: "status=exited")
         q.filters(f)
-        XCTAssertEqual(q.encoded, "names=busybox%3Alatest&names=a%2Fb+c&all=1&filters=%7B%22label%22%3A%7B%22a%3Db%22%3Atrue%7D%2C%22status%22%3A%7B%22exited%22%3Atrue%2C%22running%22%3Atrue%7D%7D")
+        XCTAssertEqual(q.encoded, "all=1&filters=%7B%22label%22%3A%7B%22a%3Db%22%3Atrue%7D%2C%22status%22%3A%7B%22exited%22%3Atrue%2C%22running%22%3Atrue%7D%7D&names=busybox%3Alatest&names=a%2Fb+c")
         XCTAssertEqual(f.json, #"{"label":{"a=b":true},"status":{"exited":true,"running":true}}"#)
         XCTAssertEqual(Query.pathEscape("myreg:5000/team/app:v1"), "myreg:5000/team/app:v1")
         XCTAssertEqual(Query.pathEscape("a b?#"), "a%20b%3F%23")

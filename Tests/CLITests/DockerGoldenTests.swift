@@ -46,7 +46,7 @@ final class DockerGoldenTests: XCTestCase {
         let wait = daemon.requests.first { $0.path.hasSuffix("/wait") }
         XCTAssertEqual(wait?.query.first { $0.0 == "condition" }?.1, "removed", "--rm waits for the removal")
         let attach = daemon.requests.first { $0.path.hasSuffix("/attach") }
-        XCTAssertEqual(attach?.query.map { "\($0.0)=\($0.1)" }, ["stream=1", "stdout=1", "stderr=1"])
+        XCTAssertEqual(attach?.query.map { "\($0.0)=\($0.1)" }, ["stderr=1", "stdout=1", "stream=1"])
     }
 
     func testCreateBodyCarriesTheFlags() throws {
