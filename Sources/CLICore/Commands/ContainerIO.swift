@@ -26,9 +26,9 @@ enum ContainerIO {
         private var result: Int32?
         private var message: String?
 
-        init(_ client: APIClient, _ id: String, condition: String) throws {
+        init(_ client: APIClient, _ id: String, condition: String?) throws {
             var q = Query()
-            q.add("condition", condition)
+            q.addIfNotEmpty("condition", condition)
             let s = try client.stream("POST", Lifecycle.path(id, "/wait"), query: q)
             spawnThread { [self] in
                 var status: Int32 = 125

@@ -68,7 +68,7 @@ enum Exec {
         if monitorSize { ContainerIO.resize(client, execID, exec: true) }
         let streamer = HijackedStreamer(conn: conn, tty: tty, stdinFD: attachStdin ? 0 : nil, out: inv.ctx.out,
                                         err: tty ? inv.ctx.out : inv.ctx.err, detachKeys: keys)
-        if try streamer.run() == .detached { return 0 }
+        if try streamer.run() == .detached { throw CLIError("read escape sequence") }
         let status: JSONValue
         do { status = try client.getJSON("/exec/" + Query.pathEscape(execID) + "/json") } catch let e as APIError {
             if case .cannotConnect = e { throw StatusError(nil, status: -1) }

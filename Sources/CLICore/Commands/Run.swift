@@ -132,6 +132,10 @@ enum StartAttach {
             Flag("sig-proxy", nil, .bool, "Proxy all received signals to the process", default: "true"),
         ]) { inv in
             let client = try inv.ctx.client()
+            let detachKeys = inv.flags.string("detach-keys")
+            let keys = try HijackedStreamer.parseDetachKeys(detachKeys ?? "ctrl-p,ctrl-q")
+            // The wait (condition not-running) is registered first; its answer is the exit status.
+            let waiter = try ContainerIO.Waiter(client, inv.args[0], condition: nil)
             let c = try client.getJSON(Lifecycle.path(inv.args[0], "/json"))
             let id = c["Id"].stringValue
             guard c["State"]["Running"].bool else { throw CLIError("You cannot attach to a stopped container, start it first") }
@@ -139,9 +143,7 @@ enum StartAttach {
             if c["State"]["Restarting"].bool { throw CLIError("You cannot attach to a restarting container, wait until it is running") }
             let tty = c["Config"]["Tty"].bool
             let stdin = !inv.flags.bool("no-stdin") && c["Config"]["OpenStdin"].bool
-            if stdin && tty && !Terminal.isTerminal(0) { throw CLIError("the input device is not a TTY") }
-            let detachKeys = inv.flags.string("detach-keys")
-            let keys = try HijackedStreamer.parseDetachKeys(detachKeys ?? "ctrl-p,ctrl-q")
+            if !inv.flags.bool("no-stdin") && tty && !Terminal.isTerminal(0) { throw CLIError("the input device is not a TTY") }
             let monitorSize = tty && inv.ctx.out.isTerminal
             let watcher = ContainerIO.watchSignals(client, id, proxy: inv.flags.bool("sig-proxy", default: true) && !tty,
                                                    resizeExec: monitorSize ? false : nil)
@@ -150,13 +152,9 @@ enum StartAttach {
             if monitorSize { ContainerIO.resize(client, id, exec: false) }
             let streamer = HijackedStreamer(conn: conn, tty: tty, stdinFD: stdin ? 0 : nil, out: inv.ctx.out,
                                             err: inv.ctx.err, detachKeys: keys)
-            if try streamer.run() == .detached { return 0 }
-            // The exit status of the container, when it has exited.
-            let after = try client.getJSON(Lifecycle.path(id, "/json"))
-            if !after["State"]["Running"].bool {
-                let code = Int32(truncatingIfNeeded: after["State"]["ExitCode"].int)
-                if code != 0 { throw StatusError(nil, status: code) }
-            }
+            if try streamer.run() == .detached { throw CLIError("read escape sequence") }
+            let status = waiter.status(inv.ctx.err)
+            if status != 0 { throw StatusError(nil, status: status) }
             return 0
         }
     }
