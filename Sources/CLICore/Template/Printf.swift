@@ -27,7 +27,7 @@ enum GoPrintf {
             if i < chars.count, chars[i] == "." {
                 i += 1
                 precision = 0
-                while i < chars.count, let d = Int(String(chars[i])), chars[i].isASCII { precision = precision! * 10 + d; i += 1 }
+                while i < chars.count, let d = Int(String(chars[i])), chars[i].isASCII { precision = (precision ?? 0) * 10 + d; i += 1 }
             }
             guard i < chars.count else { out += "%!(NOVERB)"; break }
             let verb = chars[i]
