@@ -36,6 +36,7 @@ let package = Package(
         .executable(name: "berth-supervisor", targets: ["berth-supervisor"]),
         .executable(name: "berth-ctl", targets: ["berth-ctl"]),
         .executable(name: "berthd", targets: ["berthd"]),
+        .executable(name: "berth", targets: ["berth"]),
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -61,6 +62,8 @@ let package = Package(
         .target(name: "DockerAPI", dependencies: ["JSON"]),
         // A Docker container's configuration turned into an OCI spec, as dockerd does it.
         .target(name: "ContainerSpec", dependencies: ["DockerAPI", "OCISpec", "JSON", "LinuxSys"], swiftSettings: runtimeSwift),
+        // The Engine API client of the berth CLI: HTTP/1.1 over unix/tcp, streams, hijack, stdcopy.
+        .target(name: "APIClient", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
         .target(name: "ShimAPI", dependencies: ["Wire", "OCISpec", "Cgroups"], swiftSettings: runtimeSwift),
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
@@ -86,6 +89,10 @@ let package = Package(
         .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
                                                          "Wire", "LinuxSys", "JSON"],
                          linkerSettings: staticExe("berthd")),
+        // The docker-compatible CLI: verbs, flags, Go templates, tables (CLICore); `berth` is its main.
+        .target(name: "CLICore", dependencies: ["APIClient", "Archive", "JSON", "LinuxSys", "CLinux"], swiftSettings: runtimeSwift),
+        .executableTarget(name: "berth", dependencies: ["CLICore"],
+                         swiftSettings: runtimeSwift, linkerSettings: staticExe("berth")),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "LinuxSys", "JSON"]),
@@ -96,6 +103,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LinuxSys"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "ContainerSpecTests", dependencies: ["ContainerSpec", "DockerAPI", "OCISpec", "JSON", "LinuxSys"]),
+        .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "Archive", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]

@@ -23,12 +23,14 @@ public enum Compression: String, Sendable, Equatable {
 
     /// Peeks at the stream's magic number and returns a source of the uncompressed bytes:
     /// gzip is inflated, anything unrecognised passes through unchanged, and the formats
-    /// we do not decode are refused before any byte of them is consumed as tar.
-    public static func wrap(_ src: ByteSource) throws -> ByteSource {
+    /// we do not decode are refused before any byte of them is consumed as tar. With
+    /// `readAhead`, gzip (and everything upstream of it) runs on a thread of its own while
+    /// the caller consumes (see ReadAheadSource).
+    public static func wrap(_ src: ByteSource, readAhead: Bool = false) throws -> ByteSource {
         let peeked = try PrefixedSource(peeking: src, count: magicLength)
         switch detect(prefix: peeked.prefix) {
         case .none: return peeked
-        case .gzip: return GzipSource(peeked)
+        case .gzip: return readAhead ? ReadAheadSource(GzipSource(peeked)) : GzipSource(peeked)
         case let other: throw unsupported(other)
         }
     }

@@ -45,9 +45,11 @@ public struct ApplyResult: Sendable {
 /// through), hard links must point inside, and overlayfs' own trusted.overlay.* attributes
 /// are never taken from the archive.
 public enum LayerApplier {
-    /// Applies a tar stream (gzip or plain; the compression is detected) to `dir`.
+    /// Applies a tar stream (gzip or plain; the compression is detected) to `dir`. A gzip
+    /// stream is inflated (and `src` read) on a second thread while this one writes files;
+    /// `src` is no longer touched once this returns or throws.
     public static func apply(_ src: ByteSource, to dir: String, options: ApplyOptions = ApplyOptions()) throws -> ApplyResult {
-        let applier = try Applier(reader: TarReader(try Compression.wrap(src)), root: RootDir(dir), options: options)
+        let applier = try Applier(reader: TarReader(try Compression.wrap(src, readAhead: true)), root: RootDir(dir), options: options)
         return try applier.run()
     }
 }

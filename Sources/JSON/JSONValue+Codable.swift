@@ -41,12 +41,14 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    public subscript(key: String) -> JSONValue? {
+    /// The member `key` of an object; nil for a missing key or a non-object.
+    public func field(_ key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
-    public var stringValue: String? {
+    /// The text of a string value; nil for any other kind.
+    public var text: String? {
         if case .string(let s) = self { return s }
         return nil
     }

@@ -48,8 +48,15 @@ public final class Condition: @unchecked Sendable {
     }
 }
 
-/// Starts a detached thread running `body`.
+/// Starts a detached thread running `body`; if no thread can be created, runs it here.
 public func spawnThread(_ body: @escaping @Sendable () -> Void) {
+    if !startThread(body) { body() }
+}
+
+/// Starts a detached thread running `body`; false (and `body` not run) if none could be
+/// created, for callers that must not run it inline.
+@discardableResult
+public func startThread(_ body: @escaping @Sendable () -> Void) -> Bool {
     final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
     var tid = pthread_t()
@@ -64,5 +71,6 @@ public func spawnThread(_ body: @escaping @Sendable () -> Void) {
         return nil
     }, box)
     pthread_attr_destroy(&attr)
-    if r != 0 { Unmanaged<Box>.fromOpaque(box).release(); body() }
+    if r != 0 { Unmanaged<Box>.fromOpaque(box).release() }
+    return r == 0
 }

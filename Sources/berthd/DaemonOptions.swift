@@ -111,27 +111,27 @@ struct DaemonOptions {
         guard case .object(let o) = v else { throw RuntimeError("unable to configure the daemon with file \(configFile): not a JSON object") }
         func strings(_ k: String) -> [String]? {
             guard case .array(let a)? = o[k] else { return nil }
-            return a.compactMap(\.stringValue)
+            return a.compactMap(\.text)
         }
         if !explicit.contains("hosts"), let h = strings("hosts") { hosts = h }
-        if !explicit.contains("data-root"), let s = o["data-root"]?.stringValue { dataRoot = s }
-        if !explicit.contains("exec-root"), let s = o["exec-root"]?.stringValue { execRoot = s }
+        if !explicit.contains("data-root"), let s = o["data-root"]?.text { dataRoot = s }
+        if !explicit.contains("exec-root"), let s = o["exec-root"]?.text { execRoot = s }
         if !explicit.contains("debug"), case .bool(let b)? = o["debug"] { debug = b }
-        if !explicit.contains("pidfile"), let s = o["pidfile"]?.stringValue { pidfile = s }
-        if !explicit.contains("default-runtime"), let s = o["default-runtime"]?.stringValue { defaultRuntime = s }
+        if !explicit.contains("pidfile"), let s = o["pidfile"]?.text { pidfile = s }
+        if !explicit.contains("default-runtime"), let s = o["default-runtime"]?.text { defaultRuntime = s }
         if !explicit.contains("dns"), let s = strings("dns") { dns = s }
         if !explicit.contains("dns-search"), let s = strings("dns-search") { dnsSearch = s }
         if !explicit.contains("dns-opts"), let s = strings("dns-opts") { dnsOptions = s }
-        if !explicit.contains("seccomp-profile"), let s = o["seccomp-profile"]?.stringValue { seccompProfile = s }
-        if let s = o["group"]?.stringValue { group = s }
+        if !explicit.contains("seccomp-profile"), let s = o["seccomp-profile"]?.text { seccompProfile = s }
+        if let s = o["group"]?.text { group = s }
         if case .object(let rts)? = o["runtimes"] {
             for (name, spec) in rts where runtimes[name] == nil {
-                if let p = spec["path"]?.stringValue { runtimes[name] = p }
+                if let p = spec.field("path")?.text { runtimes[name] = p }
             }
         }
         if case .object(let lo)? = o["log-opts"] {
-            logMaxSize = lo["max-size"]?.stringValue
-            logMaxFile = lo["max-file"]?.stringValue
+            logMaxSize = lo["max-size"]?.text
+            logMaxFile = lo["max-file"]?.text
         }
     }
 }

@@ -142,3 +142,24 @@ final class LayerApplierTests: ArchiveTestCase {
         }
     }
 }
+
+extension LayerApplierTests {
+    /// `docker load`: layers are entries of an outer tar, applied straight from it.
+    func testAppliesALayerNestedInAnOuterArchive() throws {
+        try write(tmp + "/img/layer/etc/os-release", "ID=test\n")
+        try write(tmp + "/img/manifest.json", "[{\"Layers\":[\"abc/layer.tar\"]}]")
+        try sh("mkdir -p \(tmp)/img/abc && tar -C \(tmp)/img/layer -czf \(tmp)/img/abc/layer.tar . && tar -C \(tmp)/img -cf \(tmp)/image.tar manifest.json abc")
+        let (src, fd) = try fileSource(tmp + "/image.tar")
+        defer { close(fd) }
+        let outer = TarReader(src)
+        var manifest = ""
+        var applied: ApplyResult?
+        while let e = try outer.next() {
+            if e.name == "manifest.json" { manifest = String(decoding: try outer.readAll(limit: 1 << 20), as: UTF8.self) }
+            if e.name == "abc/layer.tar" { applied = try LayerApplier.apply(outer, to: try dir("unpacked")) }
+        }
+        XCTAssertTrue(manifest.contains("abc/layer.tar"))
+        XCTAssertEqual(applied?.size, 8)
+        XCTAssertEqual(try read(tmp + "/unpacked/etc/os-release"), "ID=test\n")
+    }
+}

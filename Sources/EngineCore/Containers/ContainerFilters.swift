@@ -18,7 +18,7 @@ public struct Filters: Sendable {
         for (k, val) in o {
             switch val {
             case .object(let m): values[k] = m.map(\.key)
-            case .array(let a): values[k] = a.compactMap(\.stringValue)
+            case .array(let a): values[k] = a.compactMap(\.text)
             default: throw EngineError.invalid("invalid filter '\(k)'")
             }
         }

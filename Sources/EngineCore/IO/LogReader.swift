@@ -34,7 +34,7 @@ enum LogReader {
     static func parse(_ line: ArraySlice<UInt8>) -> LogEntry? {
         guard let v = try? JSON.parse(Array(line)), case .object(let o) = v,
               case .string(let log)? = o["log"] else { return nil }
-        return LogEntry(stream: o["stream"]?.stringValue ?? "stdout", time: o["time"]?.stringValue ?? "", bytes: Array(log.utf8))
+        return LogEntry(stream: o["stream"]?.text ?? "stdout", time: o["time"]?.text ?? "", bytes: Array(log.utf8))
     }
 
     static func selected(_ e: LogEntry, _ o: LogOptions) -> Bool {
