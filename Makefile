@@ -52,9 +52,10 @@ install: release
 	install -d $(DESTDIR)/etc/berth
 	[ -e $(DESTDIR)/etc/berth/daemon.json ] || install -m 0644 deploy/daemon.json $(DESTDIR)/etc/berth/daemon.json
 
-# Until the daemons exist, the demo runs a busybox container with the runtime alone.
+# Starts berthd, loads busybox (made from Debian's busybox-static) and runs a container
+# with the berth CLI; deploy/runtime-demo.sh does the same with the runtime alone.
 demo: deps release
-	deploy/runtime-demo.sh $(CURDIR)/$(RELEASE_BIN)/berth-runtime
+	deploy/berth-demo.sh $(CURDIR)/$(RELEASE_BIN)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -50,6 +50,10 @@ final class Daemon: @unchecked Sendable {
         }
         supervisor = SupervisorLink(socket: supervisorSocket, launch: launch, log: log)
         images = try ImageStore(root: "\(o.dataRoot)/image")
+        // A layer becomes visible only by rename once complete, so a killed daemon never
+        // leaves half a layer; syncfs per layer would add seconds per layer on a busy disk
+        // for power-loss safety that dockerd does not offer either.
+        images.layers.durable = false
         imageAdapter = ImageAdapter(images)
 
         var eo = ContainerEngine.Options(dataRoot: o.dataRoot, execRoot: o.execRoot, defaultRuntime: o.defaultRuntime, runtimes: runtimes)

@@ -145,7 +145,7 @@ extension Daemon {
             out.append(10)
             return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(out))
         }
-        throw HTTPError(status: 404, message: "pull access denied for \(name): berthd cannot pull images yet; load them with `docker load` or `berth load`")
+        throw HTTPError(status: 404, message: "pull access denied for \(name), repository does not exist or may require 'docker login': berthd cannot pull from registries yet; load the image with `docker load` or `berth load`")
     }
 
     func diskUsage() throws -> JSONValue {

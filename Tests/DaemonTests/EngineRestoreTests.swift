@@ -7,7 +7,7 @@ final class EngineRestoreTests: EngineTestCase {
         let name = "restore-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", name, "busybox", "sh", "-c", "echo before; sleep 1000"]))
         ok(engine.docker(["create", "--name", name + "-created", "busybox", "true"]))
-        ok(engine.docker(["run", "--name", name + "-exited", "busybox", "sh", "-c", "exit 9"]))
+        XCTAssertEqual(engine.docker(["run", "--name", name + "-exited", "busybox", "sh", "-c", "exit 9"]).status, 9)
         let pid = Int32(ok(engine.docker(["inspect", "-f", "{{.State.Pid}}", name]))) ?? 0
         engine.stopDaemon(kill: SIGKILL)
         XCTAssertTrue(ProcessTable.isAlive(pid), "the container died with berthd")

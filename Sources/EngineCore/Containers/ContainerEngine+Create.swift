@@ -21,6 +21,12 @@ extension ContainerEngine {
             throw EngineError.invalid("unknown or invalid runtime name: \(runtime)")
         }
         host.Runtime = runtime
+        // Docker fills these in; clients (the Python SDK) read them unconditionally.
+        if host.LogConfig?.Type == nil || host.LogConfig?.Type == "" {
+            host.LogConfig = DockerAPI.LogConfig(Type: "json-file", Config: host.LogConfig?.Config ?? [:])
+        }
+        if host.RestartPolicy == nil { host.RestartPolicy = RestartPolicy(Name: "no", MaximumRetryCount: 0) }
+        if host.ShmSize == nil || host.ShmSize == 0 { host.ShmSize = 64 * 1024 * 1024 }
         if host.NetworkMode == nil || host.NetworkMode == "" || host.NetworkMode == "default" { host.NetworkMode = "bridge" }
         if let wd = config.WorkingDir, !wd.isEmpty, !wd.hasPrefix("/") {
             throw EngineError.invalid("the working directory '\(wd)' is invalid, it needs to be an absolute path")

@@ -71,7 +71,8 @@ enum Finalize {
     static func lookPath(_ name: String, env: [String]) throws -> String {
         if name.contains("/") {
             guard access(name, X_OK) == 0 else {
-                throw RuntimeError("exec: \"\(name)\": \(Errno.describe(errno))")
+                // Lower case, as runc's Go errors read: clients (the docker CLI) match "permission denied".
+                throw RuntimeError("exec: \"\(name)\": \(Errno.describe(errno).lowercased())")
             }
             return name
         }
