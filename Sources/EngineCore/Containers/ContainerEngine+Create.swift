@@ -41,7 +41,8 @@ extension ContainerEngine {
         if config.Hostname == nil || config.Hostname == "" { config.Hostname = nil }
 
         let id = Identifiers.random()
-        if config.Hostname == nil { config.Hostname = String(id.prefix(12)) }
+        // With the host's network the container sees the host's name, as with Docker.
+        if config.Hostname == nil { config.Hostname = host.NetworkMode == "host" ? hostHostname() : String(id.prefix(12)) }
         let name: String = try state.with {
             var n: String
             if let requested, !requested.isEmpty {
@@ -133,7 +134,7 @@ extension ContainerEngine {
         return out
     }
 
-    private func hostHostname() -> String {
+    func hostHostname() -> String {
         var buf = [CChar](repeating: 0, count: 256)
         gethostname(&buf, buf.count)
         return String(cString: buf)

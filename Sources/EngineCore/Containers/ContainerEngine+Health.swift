@@ -88,7 +88,7 @@ extension ContainerEngine {
             let info = try supervisor.call(SupervisorMethod.get, TaskRef(id: id), TaskInfo.self)
             session.connect(shimAddress: info.shimAddress, execID: execID)
             _ = try supervisor.call(SupervisorMethod.start, TaskRef(id: id, execID: execID), PidResult.self)
-            state.with { execs[execID]?.running = true }
+            state.with { if execs[execID]?.exitCode == nil { execs[execID]?.running = true } }
             guard let code = waitExec(execID, seconds: timeout) else {
                 _ = try? supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: id, execID: execID, signal: SIGKILL))
                 return HealthcheckResult(Start: start, End: WallTime.now().rfc3339Nano, ExitCode: -1,

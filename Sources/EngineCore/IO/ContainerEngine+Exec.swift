@@ -81,7 +81,11 @@ extension ContainerEngine {
             session?.fail()
             throw EngineError(e.kind == .internal ? .internal : e.kind, "OCI runtime exec failed: \(e.message)")
         }
-        state.with { execs[id]?.running = true; execs[id]?.pid = Int(pid.pid) }
+        state.with {
+            // A quick process's exit event may have been handled already.
+            if execs[id]?.exitCode == nil { execs[id]?.running = true }
+            execs[id]?.pid = Int(pid.pid)
+        }
         emit("exec_start: \((x.config.Cmd ?? []).joined(separator: " "))", r, extra: ["execID": id])
         session?.waitDone()
         if session != nil { _ = waitExec(id, seconds: 10) }

@@ -28,7 +28,7 @@ final class EngineHarness: @unchecked Sendable {
     static var dockerArchive: String { ((try? imageDir.get()) ?? "/nonexistent") + "/busybox-docker-archive.tar" }
 
     init(extraArgs: [String] = []) throws {
-        var template = Array("/tmp/berth-engine-XXXXXX".utf8CString)
+        var template = Array("/tmp/be-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
             throw HarnessError("mkdtemp: \(String(cString: strerror(errno)))")
         }
@@ -62,7 +62,7 @@ final class EngineHarness: @unchecked Sendable {
            !rt.hasSuffix("/berth-runtime") {
             args += ["--default-runtime", "test", "--add-runtime", "test=\(rt)"]
         }
-        args += extraArgs
+        args += extraArgs.map { $0 == "PIDFILE" ? root + "/berthd.pid" : $0 }
         let child = try ChildProcess(berthd, args, outputDir: ioDir)
         try child.start()
         daemon = child

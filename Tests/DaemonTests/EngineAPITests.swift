@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+
+/// The API's own behaviour: listeners, limits, events, filters, prune, wait conditions.
+final class EngineAPITests: EngineTestCase {
+    override class var daemonArgs: [String] { ["-H", "tcp://127.0.0.1:23750", "--pidfile", "PIDFILE"] }
+
+    func testTCPListenerAndPidfile() throws {
+        let tcp = ChildProcess.run("/usr/local/bin/docker", ["version", "--format", "{{.Server.Version}}"],
+                                   environment: ["DOCKER_HOST": "tcp://127.0.0.1:23750"], outputDir: engine.ioDir)
+        XCTAssertEqual(tcp.status, 0, "\(tcp)")
+        let pid = try String(contentsOfFile: engine.root + "/berthd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(Int32(pid), engine.daemon?.pid)
+        var st = stat()
+        XCTAssertEqual(stat(engine.socket, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o660)
+    }
+
+    func testOversizedAndMalformedBodies() throws {
+        let big = engine.root + "/big.json"
+        try Data(repeating: UInt8(ascii: " "), count: 17 << 20).write(to: URL(fileURLWithPath: big))
+        let r = engine.curl(["-s", "-w", " %{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+                             "--data-binary", "@" + big, "http://d/containers/create"])
+        XCTAssertTrue(r.stdout.hasSuffix(" 413"), r.stdout)
+        let wrongType = engine.curl(["-s", "-w", " %{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+                                     "-d", "{\"Image\": 5}", "http://d/containers/create"])
+        XCTAssertTrue(wrongType.stdout.hasSuffix(" 400") && wrongType.stdout.contains("Image"), wrongType.stdout)
+        let badFilter = engine.curl(["-s", "-w", " %{http_code}", "http://d/containers/json?filters=%7Bnope"])
+        XCTAssertTrue(badFilter.stdout.hasSuffix(" 400"), badFilter.stdout)
+        XCTAssertEqual(engine.curl(["-s", "http://d/_ping"]).stdout, "OK")
+    }
+
+    func testEvents() throws {
+        let since = Int(Date().timeIntervalSince1970) - 1
+        let name = "ev-\(getpid())"
+        ok(engine.docker(["run", "--name", name, "busybox", "true"]))
+        ok(engine.docker(["rm", name]))
+        let until = Int(Date().timeIntervalSince1970) + 1
+        let events = ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "container=\(name)",
+                                       "--format", "{{.Action}}"]))
+        XCTAssertEqual(events.split(separator: "\n").map(String.init), ["create", "attach", "start", "die", "destroy"].filter { $0 != "attach" })
+    }
+
+    func testListFiltersAndPrune() throws {
+        let a = "fa-\(getpid())", b = "fb-\(getpid())", c = "fc-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", a, "-l", "tier=web", "busybox", "sleep", "1000"]))
+        XCTAssertEqual(engine.docker(["run", "--name", b, "-l", "tier=db", "busybox", "sh", "-c", "exit 2"]).status, 2)
+        ok(engine.docker(["create", "--name", c, "busybox", "true"]))
+        func names(_ args: [String]) -> [String] {
+            ok(engine.docker(["ps", "--format", "{{.Names}}"] + args)).split(separator: "\n").map(String.init).sorted()
+        }
+        XCTAssertEqual(names([]), [a])
+        XCTAssertEqual(names(["-a"]), [a, b, c])
+        XCTAssertEqual(names(["-a", "--filter", "status=exited"]), [b])
+        XCTAssertEqual(names(["-a", "--filter", "status=created"]), [c])
+        XCTAssertEqual(names(["-a", "--filter", "exited=2"]), [b])
+        XCTAssertEqual(names(["-a", "--filter", "label=tier"]), [a, b])
+        XCTAssertEqual(names(["-a", "--filter", "label=tier=db"]), [b])
+        XCTAssertEqual(names(["-a", "--filter", "name=fc-"]), [c])
+        XCTAssertEqual(names(["-a", "--filter", "ancestor=busybox"]), [a, b, c])
+        XCTAssertEqual(ok(engine.docker(["ps", "-a", "-q", "--no-trunc", "--filter", "id=" + String(ok(engine.docker(["inspect", "-f", "{{.Id}}", a])).prefix(10))])).count, 64)
+        XCTAssertEqual(ok(engine.docker(["ps", "-a", "-n", "1", "--format", "{{.Names}}"])), c)
+        let bID = ok(engine.docker(["inspect", "-f", "{{.Id}}", b]))
+        let pruned = ok(engine.docker(["container", "prune", "-f", "--filter", "label=tier=db"]))
+        XCTAssertTrue(pruned.contains("Deleted Containers:") && pruned.contains(bID), pruned)
+        XCTAssertEqual(names(["-a"]), [a, c])
+        ok(engine.docker(["container", "prune", "-f"]))
+        XCTAssertEqual(names(["-a"]), [a])
+        let df = ok(engine.docker(["system", "df", "--format", "{{.Type}} {{.TotalCount}}"]))
+        XCTAssertTrue(df.contains("Images 1") && df.contains("Containers 1"), df)
+    }
+
+    func testWaitConditionsAndStats() throws {
+        let name = "wc-\(getpid())"
+        ok(engine.docker(["create", "--name", name, "busybox", "sh", "-c", "sleep 0.5; exit 4"]))
+        // not-running answers at once for a created container.
+        let now = engine.curl(["-s", "-X", "POST", "http://d/containers/\(name)/wait"])
+        XCTAssertTrue(now.stdout.contains("\"StatusCode\":0"), now.stdout)
+        ok(engine.docker(["start", name]))
+        XCTAssertEqual(ok(engine.docker(["wait", name])), "4")
+        let bad = engine.curl(["-s", "-w", " %{http_code}", "-X", "POST", "http://d/containers/\(name)/wait?condition=bogus"])
+        XCTAssertTrue(bad.stdout.hasSuffix(" 400"), bad.stdout)
+        let running = "st-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", running, "-m", "32m", "busybox", "sleep", "1000"]))
+        let stats = ok(engine.docker(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}", running]))
+        XCTAssertTrue(stats.hasPrefix("\(running) ") && stats.contains("/ 32MiB") && stats.hasSuffix(" 1"), stats)
+        let top = ok(engine.docker(["top", running]))
+        XCTAssertTrue(top.contains("sleep 1000"), top)
+        ok(engine.docker(["update", "--memory", "48m", "--memory-swap", "96m", running]))
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.HostConfig.Memory}}", running])), "50331648")
+        let limit = ok(engine.docker(["exec", running, "sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"]))
+        XCTAssertEqual(limit, "50331648")
+    }
+
+    func testTTYContainerLogsAreRaw() throws {
+        let name = "tty-\(getpid())"
+        let run = engine.docker(["run", "-t", "--name", name, "busybox", "sh", "-c", "echo tty-line"])
+        XCTAssertEqual(run.status, 0, "\(run)")
+        let raw = engine.curl(["-s", "http://d/containers/\(name)/logs?stdout=1&stderr=1"])
+        XCTAssertEqual(raw.stdout, "tty-line\r\n")
+        XCTAssertEqual(engine.docker(["logs", name]).stdout, "tty-line\r\n")
+    }
+}
