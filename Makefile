@@ -51,6 +51,7 @@ install: release
 	for b in $(BINARIES); do install -m 0755 $(RELEASE_BIN)/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done
 	install -d $(DESTDIR)/etc/berth
 	[ -e $(DESTDIR)/etc/berth/daemon.json ] || install -m 0644 deploy/daemon.json $(DESTDIR)/etc/berth/daemon.json
+	install -m 0644 deploy/seccomp-default.json $(DESTDIR)/etc/berth/seccomp-default.json
 
 # Starts berthd, loads busybox (made from Debian's busybox-static) and runs a container
 # with the berth CLI; deploy/runtime-demo.sh does the same with the runtime alone.

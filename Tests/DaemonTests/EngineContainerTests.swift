@@ -41,6 +41,14 @@ final class EngineContainerTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name])), "exited 0")
     }
 
+    func testLogsFollowUntilExit() throws {
+        let name = "follow-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"]))
+        let r = engine.docker(["logs", "-f", name], timeout: 20)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.stdout, "line1\nline2\nline3\n")
+    }
+
     func testDetachedStopKillRestartWait() throws {
         let name = "life-\(getpid())"
         let id = ok(engine.docker(["run", "-d", "--name", name, "busybox", "sleep", "1000"]))

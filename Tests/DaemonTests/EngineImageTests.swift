@@ -58,6 +58,17 @@ final class EngineImageTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["run", "--rm", "busybox", "echo", "still fine"])), "still fine")
     }
 
+    func testLoadOCILayout() throws {
+        let layout = try EngineHarness.imageDir.get() + "/oci"
+        let tar = engine.root + "/oci-\(getpid()).tar"
+        let made = ChildProcess.run("/bin/tar", ["-C", layout, "-cf", tar, "."], outputDir: engine.ioDir)
+        XCTAssertEqual(made.status, 0, "\(made)")
+        let loaded = ok(engine.docker(["load", "-i", tar]))
+        let id = ok(engine.docker(["image", "inspect", "-f", "{{.Id}}", "busybox"]))
+        // The layout's only name is the bare tag "latest": the image loads by ID (the same config, so busybox's ID).
+        XCTAssertEqual(loaded, "Loaded image ID: \(id)")
+    }
+
     func testPrune() throws {
         let rootfs = try EngineHarness.imageDir.get() + "/busybox-rootfs.tar"
         let id = ok(engine.docker(["import", "-m", "dangling", rootfs]))

@@ -22,6 +22,27 @@ final class EngineRestoreTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name])), "exited 137")
     }
 
+    func testRestartKeepsPoliciesAndUsesARunningSupervisor() throws {
+        let name = "us-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "--restart", "unless-stopped", "busybox", "sleep", "1000"]))
+        ok(engine.docker(["run", "-d", "--name", name + "-stopped", "--restart", "unless-stopped", "busybox", "sleep", "1000"]))
+        ok(engine.docker(["stop", "-t", "0", name + "-stopped"]))
+        func supervisorPIDs() -> [Int32] {
+            ProcessTable.pidsWithCommandLine(containing: engine.execRoot + "/supervisor.sock")
+                .filter { ProcessTable.commandLine($0).contains("berth-supervisor") }
+        }
+        let supervisors = supervisorPIDs()
+        XCTAssertEqual(supervisors.count, 1)
+        engine.stopDaemon()
+        // The same supervisor, named explicitly, serves the new berthd.
+        engine.extraArgs += ["--supervisor", "unix://" + engine.execRoot + "/supervisor.sock"]
+        try engine.start()
+        XCTAssertEqual(supervisorPIDs(), supervisors)
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}}", name])), "running")
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Status}}", name + "-stopped"])), "exited")
+        ok(engine.docker(["rm", "-f", name, name + "-stopped"]))
+    }
+
     func testExitWhileDaemonIsDown() throws {
         let name = "down-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", name, "busybox", "sh", "-c", "sleep 1; exit 6"]))
