@@ -149,7 +149,9 @@ extension Daemon {
     }
 
     func diskUsage() throws -> JSONValue {
-        let du = images.diskUsage()
+        var du = images.diskUsage()
+        let counts = Dictionary(grouping: engine.allRecords(), by: \.ImageID).mapValues(\.count)
+        for i in du.images.indices { du.images[i].containers = counts[du.images[i].id] ?? 0 }
         var containers: [JSONValue] = []
         for r in engine.allRecords() {
             containers.append(try JSON.encodeValue(engine.list(all: true, limit: nil, size: true,

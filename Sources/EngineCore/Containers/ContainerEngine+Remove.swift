@@ -35,9 +35,7 @@ extension ContainerEngine {
         _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: r.ID), ExitResult.self)
         let p = paths(r.ID)
         Overlay.unmount(p)
-        FileIO.removeAll(p.bundle)
-        FileIO.removeAll(p.layer)
-        FileIO.removeAll(p.dir)
+        discard([p.bundle, p.layer, p.dir])
         if volumes {
             for m in r.Mounts where m.Type == "volume" && (m.Name ?? "").count == 64 {
                 FileIO.removeAll("\(options.dataRoot)/volumes/\(m.Name ?? "")")
@@ -53,6 +51,19 @@ extension ContainerEngine {
             state.broadcast()
         }
         emit("destroy", r)
+    }
+
+    /// Renames the directories out of the way at once (the container is gone for every
+    /// reader) and deletes them on a thread of their own, so `rm` and `run --rm` need not
+    /// wait for the disk. A daemon that dies first finishes the job at its next start.
+    func discard(_ dirs: [String]) {
+        var moved: [String] = []
+        for d in dirs where FileIO.exists(d) {
+            let trash = FileIO.parent(of: d) + "/.removing-" + FileIO.base(of: d)
+            if Glibc.rename(d, trash) == 0 { moved.append(trash) } else { FileIO.removeAll(d) }
+        }
+        let doomed = moved
+        if !doomed.isEmpty { spawnThread { for m in doomed { FileIO.removeAll(m) } } }
     }
 
     /// `POST /containers/{id}/rename`.

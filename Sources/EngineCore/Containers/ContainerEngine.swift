@@ -89,7 +89,12 @@ public final class ContainerEngine: @unchecked Sendable {
     // MARK: records
 
     private func loadRecords() throws {
-        for id in (try? FileIO.listDirectory(containersDir)) ?? [] {
+        for parent in [containersDir, "\(options.dataRoot)/overlay", "\(options.execRoot)/containers"] {
+            for name in (try? FileIO.listDirectory(parent)) ?? [] where name.hasPrefix(".removing-") {
+                FileIO.removeAll("\(parent)/\(name)")
+            }
+        }
+        for id in (try? FileIO.listDirectory(containersDir)) ?? [] where !id.hasPrefix(".") {
             let p = paths(id)
             guard let bytes = try? FileIO.read(path: p.record) else { continue }
             do {
