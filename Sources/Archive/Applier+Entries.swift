@@ -15,7 +15,7 @@ extension Applier {
         }
         let parent = comps.dropLast()
         let path = comps.joined(separator: "/")
-        if leaf.hasPrefix(LayerFormat.whiteoutPrefix) {
+        if leaf.hasPrefix(LayerFormat.whiteoutPrefix), options.whiteoutFormat != .none {
             try applyWhiteout(entry, parent: parent, leaf: leaf, path: path)
             return
         }

@@ -36,6 +36,8 @@ extension Applier {
                 try replaceExisting(dirfd, cname, display: display)
             }
             unpacked.remove(path)
+        case .none:
+            break // never called: plain files then
         }
     }
 
@@ -62,6 +64,8 @@ extension Applier {
                 guard let dirfd else { return }
                 try removeNotUnpacked(dirfd, rel: rel, display: display)
             }
+        case .none:
+            break
         }
     }
 

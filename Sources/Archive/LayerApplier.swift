@@ -10,6 +10,8 @@ public struct ApplyOptions: Sendable {
         /// Onto a full tree (`docker cp`, flattening layers): `.wh.NAME` deletes NAME, and
         /// `.wh..wh..opq` deletes what the directory held before this archive.
         case delete
+        /// Not a layer at all (`docker cp` into a container): `.wh.` names are ordinary files.
+        case none
     }
 
     public var whiteoutFormat: WhiteoutFormat

@@ -58,7 +58,8 @@ public struct ExecInspect: Codable, Sendable {
     public var CanRemove: Bool
     public var ContainerID: String
     public var DetachKeys: String
-    public var ExitCode: Int?
+    /// null while the process runs (dockerd sends null, and clients index it unconditionally).
+    public var ExitCode: JSONValue
     public var ID: String
     public var OpenStderr: Bool
     public var OpenStdin: Bool
@@ -78,7 +79,7 @@ public struct ExecInspect: Codable, Sendable {
     }
     public init(ID: String, ContainerID: String, Running: Bool, ExitCode: Int?, Pid: Int, OpenStdin: Bool,
                 OpenStdout: Bool, OpenStderr: Bool, ProcessConfig: ProcessConfig) {
-        self.CanRemove = false; self.ContainerID = ContainerID; self.DetachKeys = ""; self.ExitCode = ExitCode
+        self.CanRemove = false; self.ContainerID = ContainerID; self.DetachKeys = ""; self.ExitCode = ExitCode.map { .number(JSONNumber($0)) } ?? .null
         self.ID = ID; self.OpenStderr = OpenStderr; self.OpenStdin = OpenStdin; self.OpenStdout = OpenStdout
         self.ProcessConfig = ProcessConfig; self.Running = Running; self.Pid = Pid
     }

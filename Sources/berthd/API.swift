@@ -11,6 +11,14 @@ extension Daemon {
                _ handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
         let log = self.log
         router.add(method, pattern, streamingBody: streamingBody) { req in
+            if let v = req.apiVersion {
+                if Self.versionLess(Self.apiVersion, v) {
+                    return .error(400, "client version \(v) is too new. Maximum supported API version is \(Self.apiVersion)")
+                }
+                if Self.versionLess(v, Self.minAPIVersion) {
+                    return .error(400, "client version \(v) is too old. Minimum supported API version is \(Self.minAPIVersion), please upgrade your client to a newer version")
+                }
+            }
             do {
                 return try handler(req)
             } catch {
@@ -83,6 +91,12 @@ extension Daemon {
         guard let v = req.query(name), !v.isEmpty else { return nil }
         guard let n = Int(v) else { throw HTTPError(status: 400, message: "invalid value for \(name): \(v)") }
         return n
+    }
+
+    /// A terminal dimension: required, as dockerd requires it.
+    static func size(_ req: HTTPRequest, _ name: String) throws -> Int {
+        guard let v = try int(req, name) else { throw HTTPError(status: 400, message: "\(name) is required: give the terminal size as h and w") }
+        return v
     }
 
     /// Docker's `application/vnd.docker.multiplexed-stream` (API ≥ 1.42) or raw stream.

@@ -66,13 +66,11 @@ extension Daemon {
             return try Self.json(try engine.updateResources(req.param("id") ?? "", body))
         }
         route("POST", "/containers/{id}/resize") { [self] req in
-            try engine.resize(req.param("id") ?? "", execID: nil, height: try Self.int(req, "h") ?? 0, width: try Self.int(req, "w") ?? 0)
+            try engine.resize(req.param("id") ?? "", execID: nil, height: try Self.size(req, "h"), width: try Self.size(req, "w"))
             return HTTPResponse(status: 200)
         }
         route("POST", "/containers/prune") { [self] req in
-            let f = try Filters(json: req.query("filters"))
-            try f.validate(["label", "label!", "until"])
-            return try Self.json(engine.prune(labelFilters: f["label"]))
+            return try Self.json(engine.prune(filters: try Filters(json: req.query("filters"))))
         }
         route("GET", "/containers/{id}/top") { [self] req in
             try Self.json(try engine.top(req.param("id") ?? "", psArgs: req.query("ps_args")))

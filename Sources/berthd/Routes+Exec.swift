@@ -12,7 +12,7 @@ extension Daemon {
         }
         route("GET", "/exec/{id}/json") { [self] req in try Self.json(try engine.execInspect(req.param("id") ?? "")) }
         route("POST", "/exec/{id}/resize") { [self] req in
-            try engine.resize("", execID: req.param("id") ?? "", height: try Self.int(req, "h") ?? 0, width: try Self.int(req, "w") ?? 0)
+            try engine.resize("", execID: req.param("id") ?? "", height: try Self.size(req, "h"), width: try Self.size(req, "w"))
             return HTTPResponse(status: 200)
         }
         route("POST", "/exec/{id}/start") { [self] req in

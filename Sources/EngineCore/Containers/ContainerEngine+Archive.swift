@@ -115,7 +115,7 @@ extension ContainerEngine {
                 throw EngineError.invalid("extraction point is not a directory")
             }
             do {
-                _ = try LayerApplier.apply(src, to: host, options: ApplyOptions(whiteoutFormat: .delete))
+                _ = try LayerApplier.apply(src, to: host, options: ApplyOptions(whiteoutFormat: .none))
             } catch {
                 throw EngineError.invalid("copy to \(path) in container \(ref): \(error)")
             }

@@ -32,6 +32,7 @@ extension ContainerEngine {
             if cur.State.Status == "restarting" { restarts.cancel(r.ID) }
         }
         stopHealthMonitor(r.ID)
+        for s in state.with({ pendingAttach.removeValue(forKey: r.ID) ?? [] }) { s.fail() }
         _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: r.ID), ExitResult.self)
         let p = paths(r.ID)
         Overlay.unmount(p)
@@ -90,11 +91,20 @@ extension ContainerEngine {
     }
 
     /// `POST /containers/prune`: removes every stopped container the filters select.
-    public func prune(labelFilters: [String]) -> PruneResponse {
+    public func prune(filters: Filters) throws -> PruneResponse {
+        try filters.validate(["label", "label!", "until"])
+        var until: WallTime?
+        if let u = filters["until"].first {
+            guard let t = WallTime.parseTimestamp(u) else { throw EngineError.invalid("invalid filter 'until=\(u)'") }
+            until = t
+        }
         var deleted: [String] = []
         var reclaimed: Int64 = 0
         for r in allRecords() where !r.State.isRunning && r.State.Status != "restarting" {
-            guard ContainerFilters.labelsMatch(r.Config.Labels ?? [:], labelFilters) else { continue }
+            guard ContainerFilters.labelsMatch(r.Config.Labels ?? [:], filters["label"]) else { continue }
+            // label!=k or label!=k=v: containers that have it are kept.
+            if !filters["label!"].isEmpty, filters["label!"].contains(where: { ContainerFilters.labelsMatch(r.Config.Labels ?? [:], [$0]) }) { continue }
+            if let until, let created = WallTime.parse(rfc3339: r.Created), !(created < until) { continue }
             let size = DiskUsage.bytes(paths(r.ID).upper)
             if (try? remove(r.ID, force: false, volumes: false)) != nil {
                 deleted.append(r.ID)

@@ -85,7 +85,8 @@ extension ContainerEngine {
             }
             let waiting = state.with { pendingAttach.removeValue(forKey: id) ?? [] }
             for s in waiting { s.fail() }
-            throw EngineError(.internal, "failed to create task for container: \(message)")
+            // dockerd answers a command that cannot be run as a bad request, anything else as a server error.
+            throw EngineError(code == 128 ? .internal : .invalidArgument, "failed to create task for container: \(message)")
         }
     }
 
