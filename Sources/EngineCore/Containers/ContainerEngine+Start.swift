@@ -42,10 +42,21 @@ extension ContainerEngine {
         }
         defer { state.with { starting.remove(id); state.broadcast() } }
         let p = paths(id)
+        // With --debug, where a start's time goes (what `docker run` waits for).
+        var t0 = ChildProcess.monotonicNow()
+        var phases: [String] = []
+        func phase(_ name: String) {
+            let now = ChildProcess.monotonicNow()
+            phases.append("\(name) \(Int((now - t0) * 1e6) / 1000).\(Int((now - t0) * 1e6) % 1000 / 100)ms")
+            t0 = now
+        }
+        defer { log.debug("container \(id) start: \(phases.joined(separator: ", "))") }
         do {
             let lower = try images.lowerDirs(imageID: r.ImageID)
             try Overlay.mount(lower: lower, p)
+            phase("mount")
             try writeBundle(r, p)
+            phase("bundle")
             // A task of this id left from an earlier run (berthd died before deleting it) goes first.
             _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: id), ExitResult.self)
             let logCfg = ShimAPI.LogConfig(path: p.log, maxSize: logMaxSize(r.HostConfig), maxFiles: logMaxFiles(r.HostConfig))
@@ -53,9 +64,12 @@ extension ContainerEngine {
             let info = try supervisor.call(SupervisorMethod.create, TaskCreateParams(
                 id: id, bundle: p.bundle, runtime: runtime, terminal: r.Config.Tty ?? false,
                 stdin: r.Config.OpenStdin ?? false, log: logCfg, labels: ["berth.container": r.Name]), TaskInfo.self)
+            phase("Task.Create")
             let waiting = state.with { pendingAttach.removeValue(forKey: id) ?? [] }
             for s in waiting { s.connect(shimAddress: info.shimAddress, execID: nil) }
+            phase("attach")
             let started = try supervisor.call(SupervisorMethod.start, TaskRef(id: id), PidResult.self)
+            phase("Task.Start")
             let rec = update(id) {
                 $0.State.Status = "running"
                 $0.State.Pid = Int(started.pid)
