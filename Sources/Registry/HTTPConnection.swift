@@ -43,7 +43,7 @@ final class HTTPConnection: ByteSource {
             lastErrno = errno
             Glibc.close(fd)
         }
-        throw .transport("dial tcp \(host):\(port): connect: \(Errno.describe(lastErrno))")
+        throw .transport("dial tcp \(host):\(port): connect: \(Errno.describe(lastErrno).lowercased())")
     }
 
     func close() {

@@ -112,7 +112,7 @@ public final class Puller: @unchecked Sendable {
         let emitLock = Lock()
         let emit: @Sendable (PullEvent) -> Void = { e in emitLock.with { progress(e) } }
         let ref = r.reference
-        emit(.pullingFrom(repository: ref.familiarName, id: ref.tag ?? ref.digest?.encoded ?? Reference.defaultTag))
+        emit(.pullingFrom(repository: ref.path, id: ref.tag ?? ref.digest?.encoded ?? Reference.defaultTag))
         let previous = try? store.resolve(ref.familiarString)
         return try store.withWriteLease { () throws(RegistryError) -> PullResult in
             let configBytes = try fetchSmall(r, r.manifest.config)
@@ -124,16 +124,21 @@ public final class Puller: @unchecked Sendable {
             guard diffIDs.count == r.manifest.layers.count else {
                 throw .invalid("invalid image \(ref.familiarString): the config lists \(diffIDs.count) layers, the manifest \(r.manifest.layers.count)")
             }
-            let downloads = LayerDownloads(puller: self, resolved: r, emit: emit)
-            try downloads.run { (i, blob) throws(RegistryError) in
-                let chains = LayerStore.chainIDs(Array(diffIDs[0...i]))
-                emit(.extracting(layer: blob.digest))
-                do {
-                    try store.layers.ensure(chainID: chains[i], parent: i > 0 ? chains[i - 1] : nil, diffID: diffIDs[i]) {
-                        try self.store.content.open(blob.digest)
-                    }
-                } catch { throw .store((error as? ImageError) ?? .internal("\(error)")) }
-                emit(.pullComplete(layer: blob.digest))
+            let chains = LayerStore.chainIDs(diffIDs)
+            // Everything there already (a repeated pull): no layer lines, as with dockerd.
+            let complete = chains.allSatisfy(store.layers.has) && r.manifest.layers.allSatisfy { store.content.has($0.digest) }
+            if !complete {
+                let downloads = LayerDownloads(puller: self, resolved: r, emit: emit)
+                try downloads.run { (i, blob) throws(RegistryError) in
+                    if store.layers.has(chains[i]) { return }
+                    emit(.extracting(layer: blob.digest))
+                    do {
+                        try store.layers.ensure(chainID: chains[i], parent: i > 0 ? chains[i - 1] : nil, diffID: diffIDs[i]) {
+                            try self.store.content.open(blob.digest)
+                        }
+                    } catch { throw .store((error as? ImageError) ?? .internal("\(error)")) }
+                    emit(.pullComplete(layer: blob.digest))
+                }
             }
             do {
                 if !store.content.has(r.manifestDigest) { try store.content.ingest(bytes: r.manifestBytes, expected: r.manifestDigest) }
