@@ -117,6 +117,26 @@ public enum HTTPClient {
         return try readHead(conn, method: req.method)
     }
 
+    /// Sends a request whose body of `length` bytes is streamed from `body` (blob uploads).
+    public static func send(_ req: HTTPClientRequest, body: ByteSource, length: Int64) throws(RegistryError) -> HTTPClientResponse {
+        let conn = try HTTPConnection.open(host: req.url.host, port: req.url.port)
+        var head = "\(req.method) \(req.url.target) HTTP/1.1\r\nHost: \(req.url.authority)\r\nUser-Agent: \(userAgent)\r\nConnection: close\r\n"
+        for (k, v) in req.headers { head += "\(k): \(v)\r\n" }
+        head += "Content-Length: \(length)\r\n\r\n"
+        try conn.write(Array(head.utf8))
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+        defer { buf.deallocate() }
+        var sent: Int64 = 0
+        while sent < length {
+            let n: Int
+            do { n = try body.read(into: buf) } catch { throw .store(.internal("read blob for upload: \(error)")) }
+            if n == 0 { throw .store(.internal("blob for upload ended after \(sent) of \(length) bytes")) }
+            try conn.write(Array(buf[0..<n]))
+            sent += Int64(n)
+        }
+        return try readHead(conn, method: req.method)
+    }
+
     private static func readHead(_ conn: HTTPConnection, method: String) throws(RegistryError) -> HTTPClientResponse {
         var status = 0
         var headers: [(String, String)] = []

@@ -15,6 +15,10 @@ public enum PullEvent: Sendable, Equatable {
     /// "Digest: sha256:...", "Status: Downloaded newer image for ...".
     case status(String)
     case error(String)
+    /// A push's per-layer lines: "Preparing", "Layer already exists", "Pushed".
+    case layer(status: String, layer: Digest)
+    /// The aux record a push ends with (the SDK and CLI read the digest from it).
+    case pushed(tag: String, digest: Digest, size: Int)
 }
 
 extension PullEvent {
@@ -37,6 +41,11 @@ extension PullEvent {
         case .extracting(let d): layer("Extracting", d)
         case .pullComplete(let d): layer("Pull complete", d)
         case .status(let s): fields = [("status", .string(s))]
+        case .layer(let status, let d): layer(status, d)
+        case .pushed(let tag, let d, let size):
+            fields = [("progressDetail", .object(JSONObject([]))),
+                      ("aux", .object(JSONObject([("Tag", .string(tag)), ("Digest", .string(d.encoded)),
+                                                  ("Size", .number(JSONNumber(size)))])))]
         case .error(let m):
             fields = [("errorDetail", .object(JSONObject([("message", .string(m))]))), ("error", .string(m))]
         }

@@ -145,7 +145,7 @@ public final class Puller: @unchecked Sendable {
                 let blobs = r.manifest.layers.map { LayerBlob(digest: $0.digest, mediaType: $0.mediaType, size: $0.size) }
                 let id = try store.addImage(configBytes: configBytes, layers: blobs, manifest: r.manifestDigest)
                 if ref.tag != nil { try store.addReference(ref.nameOnly.withTag(ref.tag ?? Reference.defaultTag), to: id) }
-                try store.addReference(ref.nameOnly.withDigest(r.digest), to: id)
+                try store.addReference(ref.nameOnly.withDigest(r.digest), to: id, force: true)
                 emit(.status("Digest: \(r.digest)"))
                 let updated = previous != id
                 emit(.status(updated ? "Status: Downloaded newer image for \(ref.familiarString)"

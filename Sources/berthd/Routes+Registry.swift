@@ -52,3 +52,32 @@ extension Daemon {
         }
     }
 }
+
+extension Daemon {
+    /// `POST /images/{name}/push?tag=TAG`: pushes the local image of that name and tag,
+    /// streaming Docker's JSON progress; failures after the stream began are errorDetail lines.
+    func pushImage(_ req: HTTPRequest) throws -> HTTPResponse {
+        let name = req.param("name") ?? ""
+        let ref: Reference
+        do {
+            var r = try Reference.parseNormalized(name)
+            if let tag = req.query("tag"), !tag.isEmpty { r = try r.withTag(tag) }
+            ref = r.withDefaultTag
+        } catch {
+            throw HTTPError(status: 400, message: "invalid reference format: \(error)")
+        }
+        guard (try? images.resolve(ref.familiarString)) != nil else {
+            throw HTTPError(status: 404, message: "An image does not exist locally with the tag: \(ref.familiarName)")
+        }
+        let pusher = Pusher(store: images)
+        let events = engine.events
+        return .stream(headers: ["Content-Type": "application/json"]) { w in
+            do {
+                try pusher.push(ref) { e in try? w.write(e.dockerJSON) }
+                events.publish(type: "image", action: "push", id: ref.familiarString, attributes: ["name": ref.familiarString])
+            } catch {
+                try? w.write(PullEvent.error("\(error)").dockerJSON)
+            }
+        }
+    }
+}

@@ -119,6 +119,7 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
 
     func testPullListRunAndUpToDate() throws {
         let image = "\(address)/busybox"
+        engine.docker(["rmi", image]) // pulled by an earlier test, perhaps
         let pulled = ok(engine.docker(["pull", image], timeout: 120), "docker pull")
         XCTAssertTrue(pulled.contains("latest: Pulling from busybox"), pulled)
         let digest = registryDigest("busybox", "latest")
@@ -144,7 +145,9 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
         // The raw progress stream of a pull whose references were removed in between.
         let image = "\(address)/busybox:latest"
         ok(engine.docker(["pull", image], timeout: 120))
-        ok(engine.docker(["rmi", image, "\(address)/busybox@\(registryDigest("busybox", "latest"))"]))
+        // Untagging the last tag of a repository drops its digest references too, as with dockerd.
+        let untagged = ok(engine.docker(["rmi", image]))
+        XCTAssertTrue(untagged.contains("Untagged: \(address)/busybox@\(registryDigest("busybox", "latest"))"), untagged)
         let raw = engine.curl(["-s", "-X", "POST", "http://d/images/create?fromImage=\(address)/busybox&tag=latest"], timeout: 120)
         XCTAssertEqual(raw.status, 0)
         let statuses = raw.stdout.split(separator: "\n").compactMap { line -> String? in
@@ -152,7 +155,7 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
             return o["status"] as? String
         }
         XCTAssertEqual(statuses.first, "Pulling from busybox", raw.stdout)
-        XCTAssertTrue(statuses.contains("Pull complete") || statuses.contains("Already exists"), raw.stdout)
+        XCTAssertEqual(statuses.last, "Status: Downloaded newer image for \(image)", raw.stdout)
         XCTAssertFalse(raw.stdout.contains("errorDetail"), raw.stdout)
         XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "echo ok"])), "ok")
     }
@@ -208,5 +211,31 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
         XCTAssertEqual(lines.first, ok(engine.docker(["image", "inspect", "-f", "{{.Id}}", "\(address)/busybox"])))
         XCTAssertTrue(lines.dropFirst().first?.contains("\(address)/busybox@\(digest)") ?? false, r.out)
         XCTAssertEqual(lines.last, "notfound")
+    }
+
+    func testPushThenPullBackIdentical() throws {
+        // An image made locally (no recorded manifest): the pushed manifest is built here.
+        let image = "\(address)/pushed:v1"
+        ok(engine.docker(["tag", "busybox", image]))
+        let id = ok(engine.docker(["image", "inspect", "-f", "{{.Id}}", image]))
+        let pushed = ok(engine.docker(["push", image], timeout: 120), "docker push")
+        XCTAssertTrue(pushed.contains("The push refers to repository [\(address)/pushed]"), pushed)
+        let digest = registryDigest("pushed", "v1")
+        XCTAssertTrue(pushed.contains("v1: digest: \(digest) size: "), pushed)
+        let again = ok(engine.docker(["push", image], timeout: 120), "second push")
+        XCTAssertTrue(again.contains("Layer already exists"), again)
+        XCTAssertTrue(again.contains("v1: digest: \(digest)"), again)
+        ok(engine.docker(["rmi", image]))
+        let back = ok(engine.docker(["pull", image], timeout: 120), "pull back")
+        XCTAssertTrue(back.contains("Digest: \(digest)"), back)
+        XCTAssertEqual(ok(engine.docker(["image", "inspect", "-f", "{{.Id}}", image])), id)
+        // A pulled image pushed elsewhere keeps its manifest digest.
+        ok(engine.docker(["pull", "\(address)/busybox"], timeout: 120))
+        ok(engine.docker(["tag", "\(address)/busybox", "\(address)/copy:latest"]))
+        ok(engine.docker(["push", "\(address)/copy:latest"], timeout: 120))
+        XCTAssertEqual(registryDigest("copy", "latest"), registryDigest("busybox", "latest"))
+        let missing = engine.docker(["push", "\(address)/never-made:latest"], timeout: 60)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("does not exist locally"), missing.stderr)
     }
 }
