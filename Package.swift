@@ -58,6 +58,8 @@ let package = Package(
         // berthd's image store: references, content store, unpacked layers, load/save/import.
         .target(name: "Images", dependencies: ["Digest", "JSON", "LinuxSys", "Archive"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
+        // The distribution API v2 client (plain HTTP for now) and pull/push into the image store.
+        .target(name: "Registry", dependencies: ["Images", "Digest", "JSON", "LinuxSys"], swiftSettings: runtimeSwift),
         // The Docker Engine API's request and response shapes, shared by berthd and the berth CLI.
         .target(name: "DockerAPI", dependencies: ["JSON"]),
         // A Docker container's configuration turned into an OCI spec, as dockerd does it.
@@ -86,7 +88,7 @@ let package = Package(
         // berthd's container logic, free of HTTP: the API layer in berthd maps onto it.
         .target(name: "EngineCore", dependencies: ["DockerAPI", "ContainerSpec", "Archive", "SupervisorAPI", "ShimAPI", "Wire",
                                                    "OCISpec", "Cgroups", "LinuxSys", "JSON", "CLinux"]),
-        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
+        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "Registry", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
                                                          "Wire", "LinuxSys", "JSON"],
                          linkerSettings: staticExe("berthd")),
         // The docker-compatible CLI: verbs, flags, Go templates, tables (CLICore); `berth` is its main.

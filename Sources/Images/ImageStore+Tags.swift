@@ -16,11 +16,15 @@ extension ImageStore {
     }
 
     /// Points a reference at an image: a tag (as `tag` does) or a digest reference
-    /// ("busybox@sha256:<manifest digest>", what a pull records for RepoDigests).
-    public func addReference(_ ref: Reference, to id: Digest) throws(ImageError) {
+    /// ("busybox@sha256:<manifest digest>", what a pull records for RepoDigests). With
+    /// `force`, a digest reference may move to another image (a pull of another platform
+    /// of the same index moves it, as dockerd's pull does).
+    public func addReference(_ ref: Reference, to id: Digest, force: Bool = false) throws(ImageError) {
         try locked { () throws(ImageError) in
             guard images[id] != nil else { throw ImageError.noSuchImage(id.encoded) }
-            try setReferenceLocked(Self.lookupKey(ref), to: id)
+            let key = Self.lookupKey(ref)
+            if force, key.digest != nil { refs[key] = nil }
+            try setReferenceLocked(key, to: id)
             try saveRepositoriesLocked()
         }
     }

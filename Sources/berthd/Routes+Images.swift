@@ -108,6 +108,7 @@ extension Daemon {
         route("GET", "/images/get", save)
         route("GET", "/images/{name:.*}/get", save)
         route("POST", "/images/create", streamingBody: true) { [self] req in try imageCreate(req) }
+        route("POST", "/images/{name:.*}/push") { [self] req in try pushImage(req) }
         route("POST", "/commit") { [self] req in
             guard let c = req.query("container"), !c.isEmpty else { throw HTTPError(status: 400, message: "container is required") }
             let r = try engine.lookup(c)
@@ -123,7 +124,7 @@ extension Daemon {
         }
     }
 
-    /// `POST /images/create`: `fromSrc=-` imports the body; `fromImage` pulls (not yet supported).
+    /// `POST /images/create`: `fromSrc=-` imports the body; `fromImage` pulls from a registry.
     func imageCreate(_ req: HTTPRequest) throws -> HTTPResponse {
         if let from = req.query("fromSrc"), !from.isEmpty {
             guard from == "-" else { throw HTTPError(status: 400, message: "importing from a URL is not supported; send the tar as the request body (fromSrc=-)") }
@@ -137,15 +138,7 @@ extension Daemon {
             out.append(10)
             return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(out))
         }
-        let name = req.query("fromImage") ?? ""
-        let tag = req.query("tag").flatMap { $0.isEmpty ? nil : $0 }
-        let full = tag.map { "\(name):\($0)" } ?? name
-        if (try? images.get(full)) != nil {
-            var out = try JSON.encode(["status": "Status: Image is up to date for \(full)"], sortedKeys: false)
-            out.append(10)
-            return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: .bytes(out))
-        }
-        throw HTTPError(status: 404, message: "pull access denied for \(name), repository does not exist or may require 'docker login': berthd cannot pull from registries yet; load the image with `docker load` or `berth load`")
+        return try pullImage(req)
     }
 
     func diskUsage() throws -> JSONValue {

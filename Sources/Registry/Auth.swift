@@ -1,0 +1,145 @@
+import JSON
+import LinuxSys
+
+/// Credentials for one registry: a user and password (or identity token).
+public struct RegistryCredentials: Sendable, Equatable {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+
+    /// `Basic base64(user:password)`.
+    var basicHeader: String { "Basic " + Base64.encode(Array("\(username):\(password)".utf8)) }
+}
+
+/// A `WWW-Authenticate` challenge: its scheme and parameters (realm, service, scope, ...).
+public struct AuthChallenge: Sendable, Equatable {
+    public var scheme: String
+    public var parameters: [String: String]
+
+    /// Parses `Bearer realm="...",service="...",scope="..."` (quoted or token values).
+    public static func parse(_ header: String) -> AuthChallenge? {
+        let trimmed = header.drop { $0 == " " }
+        guard let space = trimmed.firstIndex(of: " ") else {
+            return trimmed.isEmpty ? nil : AuthChallenge(scheme: trimmed.lowercased(), parameters: [:])
+        }
+        let scheme = trimmed[..<space].lowercased()
+        var params: [String: String] = [:]
+        var rest = Array(trimmed[trimmed.index(after: space)...].utf8)[...]
+        while !rest.isEmpty {
+            while let c = rest.first, c == UInt8(ascii: " ") || c == UInt8(ascii: ",") { rest = rest.dropFirst() }
+            guard let eq = rest.firstIndex(of: UInt8(ascii: "=")) else { break }
+            let key = String(decoding: rest[..<eq], as: UTF8.self).lowercased().filter { $0 != " " }
+            rest = rest[(eq + 1)...]
+            var value: [UInt8] = []
+            if rest.first == UInt8(ascii: "\"") {
+                rest = rest.dropFirst()
+                while let c = rest.first {
+                    rest = rest.dropFirst()
+                    if c == UInt8(ascii: "\\"), let n = rest.first { value.append(n); rest = rest.dropFirst(); continue }
+                    if c == UInt8(ascii: "\"") { break }
+                    value.append(c)
+                }
+            } else {
+                while let c = rest.first, c != UInt8(ascii: ",") { value.append(c); rest = rest.dropFirst() }
+                while value.last == UInt8(ascii: " ") { value.removeLast() }
+            }
+            params[key] = String(decoding: value, as: UTF8.self)
+        }
+        return AuthChallenge(scheme: scheme, parameters: params)
+    }
+}
+
+/// Answers a registry's 401 challenges: Basic with the credentials, Bearer by fetching a
+/// token from the realm (anonymously or with the credentials) for the scope, cached per
+/// scope until it expires.
+final class Authenticator: @unchecked Sendable {
+    let credentials: RegistryCredentials?
+    private let lock = Lock()
+    private var tokens: [String: (header: String, expires: Double)] = [:]
+    private var basic = false
+
+    init(credentials: RegistryCredentials?) { self.credentials = credentials }
+
+    /// The Authorization header to send for `scope`, if one is known.
+    func header(scope: String) -> String? {
+        lock.with {
+            if basic, let c = credentials { return c.basicHeader }
+            guard let t = tokens[scope], t.expires > monotonicSeconds() else { return nil }
+            return t.header
+        }
+    }
+
+    /// Handles a challenge for `scope`; after it, `header(scope:)` has what to send.
+    func respond(to challenge: AuthChallenge, scope: String, registry: String) throws(RegistryError) {
+        switch challenge.scheme {
+        case "basic":
+            guard credentials != nil else {
+                throw .unauthorized("no basic auth credentials for \(registry); run 'docker login \(registry)'")
+            }
+            lock.with { basic = true }
+        case "bearer":
+            guard let realm = challenge.parameters["realm"], !realm.isEmpty else {
+                throw .invalid("the registry \(registry) asks for a bearer token but names no realm")
+            }
+            let token = try fetchToken(realm: realm, service: challenge.parameters["service"],
+                                       scope: challenge.parameters["scope"] ?? scope)
+            lock.with { tokens[scope] = token }
+        default:
+            throw .unsupported("unsupported authentication scheme \"\(challenge.scheme)\" of registry \(registry)")
+        }
+    }
+
+    private struct TokenResponse: Decodable {
+        var token: String?
+        var access_token: String?
+        var expires_in: Int?
+    }
+
+    private func fetchToken(realm: String, service: String?, scope: String) throws(RegistryError) -> (header: String, expires: Double) {
+        var url = try HTTPURL(parsing: realm)
+        var query: [String] = []
+        if let service, !service.isEmpty { query.append("service=" + HTTPURL.escape(service)) }
+        if !scope.isEmpty { query.append("scope=" + HTTPURL.escape(scope)) }
+        if !query.isEmpty { url.target += (url.target.contains("?") ? "&" : "?") + query.joined(separator: "&") }
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if let c = credentials { headers.append(("Authorization", c.basicHeader)) }
+        let resp = try HTTPClient.send(HTTPClientRequest("GET", url, headers: headers))
+        defer { resp.close() }
+        let body = try resp.readBody(limit: 1 << 20)
+        if resp.status == 401 || resp.status == 403 {
+            throw .unauthorized("unauthorized: the token server \(url.authority) refused the credentials (\(resp.status))")
+        }
+        guard resp.status == 200 else {
+            throw .status(resp.status, "fetch token from \(url.authority): status \(resp.status): \(String(decoding: body.prefix(200), as: UTF8.self))")
+        }
+        guard let t = try? JSON.decode(TokenResponse.self, from: body), let token = t.token ?? t.access_token, !token.isEmpty else {
+            throw .invalid("the token server \(url.authority) answered without a token")
+        }
+        // Refresh a little early; 60 s is the distribution spec's default lifetime.
+        let life = Double(max(t.expires_in ?? 60, 60))
+        return ("Bearer " + token, monotonicSeconds() + life - 10)
+    }
+}
+
+enum Base64 {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = UInt32(bytes[i]), b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0, b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
+            let v = b0 << 16 | b1 << 8 | b2
+            out.append(table[Int(v >> 18 & 63)])
+            out.append(table[Int(v >> 12 & 63)])
+            out.append(i + 1 < bytes.count ? table[Int(v >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? table[Int(v & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
