@@ -123,6 +123,39 @@ final class EngineRegistryAuthTests: EngineTestCase {
 
     func testBasicAuthLoginPullPush() throws { try loginPullPush(Self.basicAddress) }
 
+    /// `berth login/pull/push/logout`, with DOCKER_CONFIG pointing at a config of their own.
+    func testBerthLoginPullPushLogout() throws {
+        let address = Self.tokenAddress
+        let configDir = engine.root + "/berth-config"
+        func berth(_ args: [String], stdin: String? = nil) throws -> ChildResult {
+            ChildProcess.run(try EngineHarness.binary("berth"), args, stdin: stdin,
+                             environment: ["BERTH_HOST": engine.host, "DOCKER_CONFIG": configDir], outputDir: engine.ioDir, timeout: 120)
+        }
+        let image = "\(address)/secret/busybox:latest"
+        let refused = try berth(["pull", image])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("pull access denied"), "\(refused)")
+        let wrong = try berth(["login", address, "-u", Self.user, "--password-stdin"], stdin: "bad\n")
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("login attempt to http://\(address)/v2/ failed"), "\(wrong)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: configDir + "/config.json"))
+        XCTAssertEqual(ok(try berth(["login", address, "-u", Self.user, "--password-stdin"], stdin: Self.password + "\n")), "Login Succeeded")
+        let config = try String(contentsOfFile: configDir + "/config.json", encoding: .utf8)
+        XCTAssertTrue(config.contains(Data("\(Self.user):\(Self.password)".utf8).base64EncodedString()), config)
+
+        let pulled = ok(try berth(["pull", image]), "berth pull")
+        XCTAssertTrue(pulled.contains("Pulling from secret/busybox"), pulled)
+        XCTAssertTrue(pulled.hasSuffix(image), pulled)
+        XCTAssertEqual(ok(try berth(["pull", "-q", image])), image)
+        ok(engine.docker(["tag", "busybox", "\(address)/secret/berth-pushed:v2"]))
+        let pushed = ok(try berth(["push", "\(address)/secret/berth-pushed:v2"]), "berth push")
+        XCTAssertTrue(pushed.contains("v2: digest: sha256:"), pushed)
+
+        XCTAssertEqual(ok(try berth(["logout", address])), "Removing login credentials for \(address)")
+        let after = try berth(["pull", image])
+        XCTAssertNotEqual(after.status, 0, "\(after)")
+    }
+
     /// The SDK sends credentials as X-Registry-Auth too (auth_config).
     func testPythonSDKPullWithAuthConfig() throws {
         let address = Self.tokenAddress
