@@ -142,4 +142,34 @@ enum Base64 {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Standard or URL-safe base64, padding optional (Go's URLEncoding, as X-Registry-Auth
+    /// uses, and StdEncoding, as config.json's `auth`); nil when it is neither.
+    static func decode(_ text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var acc: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for c in text.utf8 {
+            let v: UInt32
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = UInt32(c - UInt8(ascii: "A"))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = UInt32(c - UInt8(ascii: "a")) + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = UInt32(c - UInt8(ascii: "0")) + 52
+            case UInt8(ascii: "+"), UInt8(ascii: "-"): v = 62
+            case UInt8(ascii: "/"), UInt8(ascii: "_"): v = 63
+            case UInt8(ascii: "="): padding += 1; continue
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
+            default: return nil
+            }
+            guard padding == 0 else { return nil }
+            acc = acc << 6 | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+            }
+        }
+        return bits >= 6 || padding > 2 ? nil : out
+    }
 }

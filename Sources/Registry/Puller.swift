@@ -11,13 +11,16 @@ public struct PullOptions: Sendable {
     public var credentials: RegistryCredentials?
     /// Registries reached over plain HTTP besides loopback ones.
     public var insecureRegistries: [String]
+    /// daemon.json `registry-mirrors` (`http://host:port`): tried in order before docker.io.
+    public var mirrors: [String]
 
     public init(platform: Platform = .host, maxConcurrentDownloads: Int = 3, credentials: RegistryCredentials? = nil,
-                insecureRegistries: [String] = []) {
+                insecureRegistries: [String] = [], mirrors: [String] = []) {
         self.platform = platform
         self.maxConcurrentDownloads = maxConcurrentDownloads
         self.credentials = credentials
         self.insecureRegistries = insecureRegistries
+        self.mirrors = mirrors
     }
 }
 
@@ -57,9 +60,25 @@ public final class Puller: @unchecked Sendable {
     static func repository(_ r: Reference) -> String { r.path }
 
     /// Fetches the manifest (and, for an index, the one for the wanted platform).
+    /// For docker.io, each mirror is tried first (without the docker.io credentials); a
+    /// mirror that fails or lacks the image is skipped, as dockerd does.
     public func resolve(_ ref: Reference) throws(RegistryError) -> ResolvedPull {
         let ref = ref.digest == nil ? ref.withDefaultTag : ref
+        if ref.domain == Reference.defaultDomain {
+            for mirror in options.mirrors {
+                let domain = AuthConfig.domain(ofServer: mirror)
+                let plain = mirror.lowercased().hasPrefix("http://") ? [domain] : []
+                guard domain != Reference.defaultDomain,
+                      let client = try? RegistryClient(domain: domain, insecure: options.insecureRegistries + plain),
+                      let resolved = try? resolve(ref, client) else { continue }
+                return resolved
+            }
+        }
         let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries)
+        return try resolve(ref, client)
+    }
+
+    private func resolve(_ ref: Reference, _ client: RegistryClient) throws(RegistryError) -> ResolvedPull {
         let repo = Self.repository(ref)
         let display = ref.familiarString
         let top = try client.manifest(repository: repo, reference: ref.digest?.encoded ?? ref.tag ?? Reference.defaultTag,

@@ -89,7 +89,9 @@ public final class RegistryClient: @unchecked Sendable {
     func failure(_ resp: HTTPClientResponse, _ what: String) -> RegistryError {
         let body = (try? resp.readBody(limit: 64 << 10)) ?? []
         resp.close()
-        let detail = RegistryClient.errorText(body) ?? "status \(resp.status)"
+        // A HEAD answer has no body: say what the status means, in the registry's words.
+        let fallback = [401: "unauthorized: authentication required", 403: "denied: requested access to the resource is denied"]
+        let detail = RegistryClient.errorText(body) ?? fallback[resp.status] ?? "status \(resp.status)"
         switch resp.status {
         case 401, 403: return .unauthorized("\(what): \(detail)")
         case 404: return .notFound("\(what) not found: \(detail)")

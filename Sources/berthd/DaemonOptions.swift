@@ -22,6 +22,9 @@ struct DaemonOptions {
     var logMaxSize: String?
     var logMaxFile: String?
     var seccompProfile: String?
+    var insecureRegistries: [String] = []
+    var registryMirrors: [String] = []
+    var maxConcurrentDownloads = 3
 
     static let usage = """
     Usage:  berthd [OPTIONS]
@@ -40,7 +43,10 @@ struct DaemonOptions {
           --exec-root string        root of runtime state (default "/run/berth")
       -G, --group string            group for the unix socket (default "berth")
       -H, --host list               sockets to listen on (default unix:///run/berth/berthd.sock)
+          --insecure-registry list  registries reached over plain HTTP (127.0.0.0/8 always is)
+          --max-concurrent-downloads int  layers downloaded at once per pull (default 3)
       -p, --pidfile string          path for the daemon's PID file
+          --registry-mirror list    mirrors tried before docker.io (http://host:port)
           --seccomp-profile string  default seccomp profile (default: deploy/seccomp-default.json as installed)
           --supervisor string       use the berth-supervisor serving on this socket instead of starting one
       -v, --version                 print version information and quit
@@ -85,6 +91,12 @@ struct DaemonOptions {
             case "--dns-opt": o.dnsOptions.append(try value(flag, inline)); explicit.insert("dns-opts")
             case "-G", "--group": o.group = try value(flag, inline)
             case "--seccomp-profile": o.seccompProfile = try value(flag, inline); explicit.insert("seccomp-profile")
+            case "--insecure-registry": o.insecureRegistries.append(try value(flag, inline)); explicit.insert("insecure-registries")
+            case "--registry-mirror": o.registryMirrors.append(try value(flag, inline)); explicit.insert("registry-mirrors")
+            case "--max-concurrent-downloads":
+                let v = try value(flag, inline)
+                guard let n = Int(v), n > 0 else { throw RuntimeError("invalid --max-concurrent-downloads \"\(v)\": a positive number is needed") }
+                o.maxConcurrentDownloads = n; explicit.insert("max-concurrent-downloads")
             case "-h", "--help": return .help
             case "-v", "--version": return .version
             default:
@@ -123,6 +135,12 @@ struct DaemonOptions {
         if !explicit.contains("dns-search"), let s = strings("dns-search") { dnsSearch = s }
         if !explicit.contains("dns-opts"), let s = strings("dns-opts") { dnsOptions = s }
         if !explicit.contains("seccomp-profile"), let s = o["seccomp-profile"]?.text { seccompProfile = s }
+        if !explicit.contains("insecure-registries"), let s = strings("insecure-registries") { insecureRegistries = s }
+        if !explicit.contains("registry-mirrors"), let s = strings("registry-mirrors") { registryMirrors = s }
+        if !explicit.contains("max-concurrent-downloads"), case .number(let num)? = o["max-concurrent-downloads"] {
+            guard let n = num.int64Value, n >= 1 else { throw RuntimeError("unable to configure the daemon with file \(configFile): max-concurrent-downloads must be at least 1") }
+            maxConcurrentDownloads = Int(n)
+        }
         if let s = o["group"]?.text { group = s }
         if case .object(let rts)? = o["runtimes"] {
             for (name, spec) in rts where runtimes[name] == nil {

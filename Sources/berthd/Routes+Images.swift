@@ -109,6 +109,7 @@ extension Daemon {
         route("GET", "/images/{name:.*}/get", save)
         route("POST", "/images/create", streamingBody: true) { [self] req in try imageCreate(req) }
         route("POST", "/images/{name:.*}/push") { [self] req in try pushImage(req) }
+        route("POST", "/auth") { [self] req in try checkAuth(req) }
         route("POST", "/commit") { [self] req in
             guard let c = req.query("container"), !c.isEmpty else { throw HTTPError(status: 400, message: "container is required") }
             let r = try engine.lookup(c)

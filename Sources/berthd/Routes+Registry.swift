@@ -22,7 +22,7 @@ extension Daemon {
         } catch {
             throw HTTPError(status: 400, message: "invalid reference format: \(error)")
         }
-        var options = PullOptions()
+        var options = registryOptions(req)
         if let p = req.query("platform"), !p.isEmpty {
             do { options.platform = try Platform.parse(p) } catch { throw HTTPError(status: 400, message: error.description) }
         }
@@ -69,7 +69,7 @@ extension Daemon {
         guard (try? images.resolve(ref.familiarString)) != nil else {
             throw HTTPError(status: 404, message: "An image does not exist locally with the tag: \(ref.familiarName)")
         }
-        let pusher = Pusher(store: images)
+        let pusher = Pusher(store: images, options: registryOptions(req))
         let events = engine.events
         return .stream(headers: ["Content-Type": "application/json"]) { w in
             do {

@@ -193,6 +193,31 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
         XCTAssertTrue(none.stderr.contains("no matching manifest for linux/s390x"), none.stderr)
     }
 
+    /// daemon.json's registry-mirrors serve docker.io pulls (a dead mirror is skipped), and
+    /// max-concurrent-downloads and insecure-registries are accepted.
+    func testRegistryMirrorServesDockerHubPulls() throws {
+        try EngineRegistryTests.copy("oci:\(try EngineHarness.imageDir.get())/oci:latest", "docker://\(address)/library/busybox:latest", ioDir: engine.ioDir)
+        let config = engine.root + "/daemon.json"
+        try Data(#"{"registry-mirrors": ["http://127.0.0.1:1", "http://\#(address)"], "max-concurrent-downloads": 1, "insecure-registries": ["registry.invalid:5000"]}"#.utf8)
+            .write(to: URL(fileURLWithPath: config))
+        engine.stopDaemon()
+        defer {
+            try? Data("{}".utf8).write(to: URL(fileURLWithPath: config))
+            engine.stopDaemon()
+            XCTAssertNoThrow(try engine.start())
+        }
+        try engine.start()
+        engine.docker(["rmi", "busybox"])
+        let pulled = ok(engine.docker(["pull", "busybox"], timeout: 120), "pull through the mirror")
+        XCTAssertTrue(pulled.contains("latest: Pulling from library/busybox"), pulled)
+        XCTAssertTrue(pulled.contains("Digest: \(registryDigest("library/busybox", "latest"))"), pulled)
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "busybox", "echo", "mirrored"])), "mirrored")
+        // Only docker.io goes through mirrors.
+        let other = engine.docker(["pull", "quay.io/busybox"], timeout: 60)
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.stderr.contains("https registries are not supported yet"), other.stderr)
+    }
+
     func testPythonSDKPull() throws {
         let digest = registryDigest("busybox", "latest")
         let r = engine.python("""

@@ -14,7 +14,8 @@ enum Registry {
     static var imageCommands: [Command] {
         [
             Images.history, ImageArchive.importCommand, Inspect.typed(.image, summary: "Display detailed information on one or more images"),
-            ImageArchive.load, Images.list.renamed("ls", aliases: ["images", "list"]), Images.prune,
+            ImageArchive.load, Images.list.renamed("ls", aliases: ["images", "list"]), Images.prune, RegistryCommands.pull,
+            RegistryCommands.push,
             Images.rmi.renamed("rm", aliases: ["rmi", "remove"]).withUsage("[OPTIONS] IMAGE [IMAGE...]"), ImageArchive.save, Images.tag,
         ]
     }
@@ -25,7 +26,8 @@ enum Registry {
 
     static var topLevel: [Command] {
         [
-            Run.command, Exec.command, ContainerList.command, Images.list, SystemInfo.version, SystemInfo.info,
+            Run.command, Exec.command, ContainerList.command, Images.list, RegistryCommands.pull, RegistryCommands.push,
+            RegistryCommands.login, RegistryCommands.logout, SystemInfo.version, SystemInfo.info,
             .group("container", "Manage containers", containerCommands),
             .group("image", "Manage images", imageCommands),
             .group("system", "Manage Berth", systemCommands),

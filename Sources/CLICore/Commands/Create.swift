@@ -63,7 +63,8 @@ enum Create {
         q.add("fromImage", ref.name)
         q.add("tag", ref.apiTag)
         q.addIfNotEmpty("platform", platform)
-        let stream = try inv.ctx.client().stream("POST", "/images/create", query: q, headers: [("X-Registry-Auth", "e30=")])
+        let stream = try inv.ctx.client().stream("POST", "/images/create", query: q, 
+                                                         headers: [("X-Registry-Auth", try DockerConfig.load(inv.ctx.environment).registryAuthHeader(ref.domain))])
         try Progress.display(stream, to: quiet ? nil : inv.ctx.err)
     }
 }

@@ -1,0 +1,20 @@
+extension RegistryClient {
+    /// Checks the credentials as `docker login` does: GET /v2/, answering the challenge
+    /// (basic, or a token fetched with the credentials, no scope); a refusal is
+    /// `.unauthorized` with dockerd's "login attempt ... failed" text.
+    public func login() throws(RegistryError) {
+        let endpoint = "http://\(base.authority)/v2/"
+        let resp: HTTPClientResponse
+        do { resp = try request("GET", "/v2/", scope: "") } catch {
+            if case .unauthorized(let m) = error { throw .unauthorized("login attempt to \(endpoint) failed: \(m)") }
+            throw error
+        }
+        defer { resp.close() }
+        switch resp.status {
+        case 200: return
+        case 401: throw .unauthorized("login attempt to \(endpoint) failed with status: 401 Unauthorized")
+        case 403: throw .unauthorized("login attempt to \(endpoint) failed with status: 403 Forbidden")
+        default: throw failure(resp, "login to \(endpoint)")
+        }
+    }
+}

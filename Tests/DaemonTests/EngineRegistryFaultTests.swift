@@ -1,0 +1,140 @@
+import Foundation
+import XCTest
+
+/// Pulls through Tests/fixtures/fault-proxy.py, in front of a private registry: a connection
+/// cut mid-blob is resumed, 500s are retried, a corrupted blob is a clear digest error that
+/// leaves no image behind, and the same pull succeeds once the fault is gone. Each test
+/// pulls an image with a layer of its own (random bytes), so no layer is already in the store.
+final class EngineRegistryFaultTests: EngineTestCase {
+    nonisolated(unsafe) static var dir: String?
+    nonisolated(unsafe) static var upstream = "", proxy = ""
+    nonisolated(unsafe) static var proxyProcess: ChildProcess?
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            throw XCTSkip("\(tool) is not installed")
+        }
+        if Self.dir == nil { try Self.start(ioDir: engine.ioDir) }
+    }
+
+    override class func tearDown() {
+        if let p = proxyProcess { kill(p.pid, SIGKILL); _ = p.wait(timeout: 10); proxyProcess = nil }
+        if let d = dir {
+            if let s = try? String(contentsOfFile: d + "/reg/registry.pid", encoding: .utf8),
+               let pid = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
+            try? FileManager.default.removeItem(atPath: d)
+            dir = nil
+        }
+        super.tearDown()
+    }
+
+    static func start(ioDir: String) throws {
+        let d = NSTemporaryDirectory() + "berth-registry-fault-\(getpid())"
+        try? FileManager.default.removeItem(atPath: d)
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        dir = d
+        let port = try EngineRegistryTests.freePort()
+        let r = ChildProcess.run("/bin/bash", [Binaries.fixtures + "/start-registry.sh", String(port), d + "/reg"],
+                                 outputDir: ioDir, timeout: 60)
+        guard r.status == 0 else { throw HarnessError("start-registry.sh failed: \(r)") }
+        upstream = "127.0.0.1:\(port)"
+        let proxyPort = try EngineRegistryTests.freePort()
+        let p = try ChildProcess("/usr/bin/env", ["python3", Binaries.fixtures + "/fault-proxy.py", String(proxyPort), upstream],
+                                 outputDir: ioDir)
+        try p.start()
+        proxyProcess = p
+        proxy = "127.0.0.1:\(proxyPort)"
+        guard eventually(timeout: 20, { p.currentStdout.contains("ready") }) else {
+            throw HarnessError("fault-proxy.py did not start: \(p.currentStderr)")
+        }
+    }
+
+    /// Pushes busybox plus a layer of 512 KiB random bytes to the registry as `name:latest`.
+    func seed(_ name: String) throws {
+        let oci = try EngineHarness.imageDir.get() + "/oci"
+        let layout = (Self.dir ?? "/tmp") + "/layout-\(name)"
+        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.uniqueImageScript, oci, layout], outputDir: engine.ioDir)
+        guard made.status == 0 else { throw HarnessError("making the image failed: \(made)") }
+        try EngineRegistryTests.copy("oci:\(layout):latest", "docker://\(Self.upstream)/\(name):latest", ioDir: engine.ioDir)
+    }
+
+    /// Sets the proxy's fault; returns how many requests were faulted so far.
+    @discardableResult
+    func fault(_ mode: String? = nil, count: Int = -1) -> Int {
+        let query = mode.map { "?mode=\($0)&count=\(count)" } ?? ""
+        let r = ChildProcess.run("/usr/bin/curl", ["-sf", "http://\(Self.proxy)/__fault\(query)"], outputDir: engine.ioDir)
+        XCTAssertEqual(r.status, 0, "fault proxy control: \(r)")
+        return Int(r.out) ?? -1
+    }
+
+    override func tearDownWithError() throws {
+        if Self.dir != nil { fault("none") }
+        try super.tearDownWithError()
+    }
+
+    func testConnectionDroppedMidBlobResumes() throws {
+        try seed("dropped")
+        let before = fault("drop", count: 2)
+        let image = "\(Self.proxy)/dropped:latest"
+        let pulled = ok(engine.docker(["pull", image], timeout: 120), "pull through dropped connections")
+        XCTAssertTrue(pulled.contains("Status: Downloaded newer image for \(image)"), pulled)
+        XCTAssertEqual(fault() - before, 2, "the proxy cut two blob downloads")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /fault-data && echo whole"])), "whole")
+    }
+
+    func testServerErrorsAreRetried() throws {
+        try seed("flaky")
+        let before = fault("error", count: 2)
+        let image = "\(Self.proxy)/flaky:latest"
+        ok(engine.docker(["pull", image], timeout: 120), "pull after two 500s")
+        XCTAssertEqual(fault() - before, 2)
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "echo", "ok"])), "ok")
+    }
+
+    func testCorruptBlobIsAClearErrorAndLeavesNoImage() throws {
+        try seed("corrupt")
+        let image = "\(Self.proxy)/corrupt:latest"
+        let listed = ok(engine.docker(["images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]))
+        fault("corrupt")
+        let failed = engine.docker(["pull", image], timeout: 120)
+        XCTAssertNotEqual(failed.status, 0, "\(failed)")
+        XCTAssertTrue(failed.stderr.contains("failed to verify blob sha256:"), failed.stderr)
+        XCTAssertEqual(ok(engine.docker(["images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])), listed,
+                       "a failed pull must leave no image")
+        fault("none")
+        ok(engine.docker(["pull", image], timeout: 120), "pull once the fault is gone")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /fault-data && echo whole"])), "whole")
+    }
+
+    static let uniqueImageScript = #"""
+import gzip, hashlib, io, json, os, shutil, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+shutil.rmtree(dst, ignore_errors=True)
+shutil.copytree(src, dst)
+blobs = os.path.join(dst, "blobs", "sha256")
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(os.path.join(blobs, d), "wb").write(data)
+    return "sha256:" + d, len(data)
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
+    payload = os.urandom(512 * 1024)
+    info = tarfile.TarInfo("fault-data"); info.size = len(payload); info.mode = 0o644
+    t.addfile(info, io.BytesIO(payload))
+tar = raw.getvalue()
+ld, ls = put(gzip.compress(tar, mtime=0))
+index = json.load(open(os.path.join(dst, "index.json")))
+desc = index["manifests"][0]
+manifest = json.load(open(os.path.join(blobs, desc["digest"].split(":")[1])))
+config = json.load(open(os.path.join(blobs, manifest["config"]["digest"].split(":")[1])))
+config["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(tar).hexdigest())
+config.setdefault("history", []).append({"created_by": "fault test layer"})
+cd, cs = put(json.dumps(config).encode())
+manifest["config"]["digest"], manifest["config"]["size"] = cd, cs
+manifest["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ls})
+md, ms = put(json.dumps(manifest).encode())
+desc["digest"], desc["size"] = md, ms
+json.dump(index, open(os.path.join(dst, "index.json"), "w"))
+"""#
+}
