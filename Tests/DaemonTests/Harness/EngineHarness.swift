@@ -54,7 +54,8 @@ final class EngineHarness: @unchecked Sendable {
     func start() throws {
         let berthd = try Self.binary("berthd")
         var args = ["--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--dns", "127.0.0.1",
-                    "--config-file", root + "/daemon.json", "--debug"]
+                    "--config-file", root + "/daemon.json", "--debug",
+                    "--seccomp-profile", Binaries.packageRoot + "/deploy/seccomp-default.json"]
         if !FileManager.default.fileExists(atPath: root + "/daemon.json") {
             try Data("{}".utf8).write(to: URL(fileURLWithPath: root + "/daemon.json"))
         }
