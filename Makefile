@@ -6,7 +6,8 @@ DEBUG_BIN := $(BUILD_DIR)/debug
 RELEASE_BIN := $(BUILD_DIR)/release
 BINARIES := berth berthd berth-runtime berth-shim berth-supervisor berth-ctl
 APT_PACKAGES := libseccomp-dev libnl-3-dev libnl-route-3-dev zlib1g-dev busybox-static file \
-	runc crun containerd procps iproute2 curl python3 python3-jsonschema python3-pip tini
+	runc crun containerd procps iproute2 curl python3 python3-jsonschema python3-pip tini \
+	docker-registry skopeo openssl
 
 .PHONY: all deps build release test test-unit test-runtime test-reference bench install demo clean
 
@@ -20,6 +21,9 @@ deps:
 	python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --break-system-packages jsonschema
 	# The Python docker SDK (7.x) drives berthd in the tests, as users' scripts do.
 	python3 -c 'import docker' 2>/dev/null || python3 -m pip install --quiet 'docker>=7' || python3 -m pip install --quiet --break-system-packages 'docker>=7'
+	# cryptography signs the JWTs of the test token server; openapi-spec-validator checks Protocols/docker-engine-api.yaml.
+	python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography || python3 -m pip install --quiet --break-system-packages cryptography
+	python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
 
 build:
 	$(SWIFT) build
