@@ -118,10 +118,14 @@ protocol TemplateObject {
     var typeName: String { get }
     /// Non-nil when the context is a map (the table header context), for range/index.
     var mapEntries: [(String, TValue)]? { get }
+    /// True when `jsonValue` is already in the order json.Marshal writes (a Go struct's
+    /// fields); false for formatter contexts, which marshal themselves as sorted maps.
+    var jsonIsOrdered: Bool { get }
 }
 
 extension TemplateObject {
     var mapEntries: [(String, TValue)]? { nil }
+    var jsonIsOrdered: Bool { false }
 }
 
 /// Go's fmt `%v` of a value.
