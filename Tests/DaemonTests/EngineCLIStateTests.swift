@@ -39,6 +39,18 @@ final class EngineCLIStateTests: EngineTestCase {
                      ["inspect", "--format", "json", "insp"]] {
             try sameAsDocker(args, stderr: true, parallel: true)
         }
+        // The docker CLI runs a template on Go structs first (zero values for fields the daemon
+        // left out, Go field names, nil pointers), then on the raw JSON with missingkey=error.
+        for format in ["{{.Config}}", "{{.State}} {{.State.Health}}", "{{json .Config}}", "{{.Config.User}}|{{.Config.Entrypoint}}|{{len .Config.Volumes}}",
+                       "{{.ID}} {{.Config.ExposedPorts}} {{.Config.Labels.nope}}", "{{.State.Health.Status}}", "{{.HostConfig.CpuShares}}",
+                       "{{$s := .State}}{{$s.Nope.Deeper}}", "{{json .}}", "{{json .HostConfig}} {{.HostConfig.RestartPolicy}}",
+                       "{{json .NetworkSettings}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}}{{end}}",
+                       "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.ConsoleSize}} {{.HostConfig.Init}} {{.GraphDriver.Name}}"] {
+            try sameAsDocker(["inspect", "-f", format, "insp"], stderr: true, parallel: true)
+        }
+        for format in ["{{json .}}", "{{.Config}} {{.Config.User}} {{.ContainerConfig}}", "{{.Metadata}} {{.GraphDriver}} {{.RootFS}}"] {
+            try sameAsDocker(["image", "inspect", "-f", format, "busybox"], stderr: true, parallel: true)
+        }
     }
 
     func testLogs() throws {
