@@ -93,7 +93,22 @@ enum Box {
         if T.self == String.self, let s = v as? String { return .value(.string(s)) }
         let child = ValueEncoder(path: key.map { path.appending($0) } ?? path)
         try v.encode(to: child)
+        if v is any StringKeyedDictionary, case .object(let box)? = child.node { box.sortKeys() }
         return child.node ?? .object(ObjectBox())
+    }
+}
+
+/// A Swift dictionary iterates in an order that differs from one instance to the next, so its
+/// keys are written sorted, as Go's encoding/json writes a map's: the same value always
+/// encodes to the same text, whatever the writer's `sortedKeys` says about struct fields.
+protocol StringKeyedDictionary {}
+extension Dictionary: StringKeyedDictionary where Key == String {}
+
+extension ObjectBox {
+    func sortKeys() {
+        let order = keys.indices.sorted { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+        keys = order.map { keys[$0] }
+        nodes = order.map { nodes[$0] }
     }
 }
 

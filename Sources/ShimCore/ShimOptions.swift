@@ -112,6 +112,16 @@ public struct ShimPaths: Sendable {
     public func execSpec(_ execID: String) -> String { "\(stateDir)/exec-\(execID).json" }
     public func execPidFile(_ execID: String) -> String { "\(stateDir)/exec-\(execID).pid" }
     public func execExitFile(_ execID: String) -> String { "\(stateDir)/exec-\(execID).exit.json" }
-    /// Short names: a Unix socket path is limited to 107 bytes.
-    public func consoleSocket(_ n: Int) -> String { "\(stateDir)/pty\(n).sock" }
+    /// Short names: a Unix socket path is limited to 107 bytes. When the state directory is
+    /// too deep for that (a long --exec-root), the socket goes next to the shim sockets under
+    /// a name derived from the task ID; it lives only until the runtime has sent the master.
+    public func consoleSocket(_ n: Int) -> String {
+        let natural = "\(stateDir)/pty\(n).sock"
+        if natural.utf8.count <= 107 { return natural }
+        // FNV-1a: short, and distinct for IDs that share a long prefix.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in id.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let hex = String(hash, radix: 16)
+        return "\(socketDir)/\(String(repeating: "0", count: 16 - hex.count) + hex)-pty\(n).sock"
+    }
 }

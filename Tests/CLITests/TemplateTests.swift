@@ -112,8 +112,10 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(failure("{{.Missing.Deeper}}"), "no error: <no value>")
         XCTAssertEqual(failure("{{.Foo.Bar}}", missingKeyError: true),
                        "template: :1:6: executing \"\" at <.Foo.Bar>: map has no entry for key \"Foo\"")
+        // A chain is reported where its first chained field starts (the docker CLI 28 prints
+        // `:1:8:` for `{{.State.Health.Status}}`).
         XCTAssertEqual(failure("x\n{{.State.Health.Status}}"),
-                       "template: :2:15: executing \"\" at <.State.Health.Status>: nil pointer evaluating interface {}.Status")
+                       "template: :2:8: executing \"\" at <.State.Health.Status>: nil pointer evaluating interface {}.Status")
         XCTAssertEqual(failure("{{index .Mounts 5}}"),
                        "template: :1:2: executing \"\" at <index .Mounts 5>: error calling index: index out of range: 5")
         XCTAssertTrue(failure("{{eq .State.Pid \"x\"}}").contains("incompatible types for comparison"))
@@ -130,5 +132,25 @@ final class TemplateTests: XCTestCase {
         var header = try Template(#"{{.ID}}\t{{upper .Names}}\t{{.Label "com.example.my-label"}}"#.replacingAll("\\t", "\t"))
         header.headerMode = true
         XCTAssertEqual(try header.execute(.object(HeaderContext(headers: ContainerContext.headers))), "CONTAINER ID\tNAMES\tmy label")
+    }
+
+    /// The docker CLI formats Go structs: zero values for what the daemon left out, Go field
+    /// names, declaration order in json, embedded structs inlined (what `docker inspect`
+    /// printed for a busybox container on the same JSON).
+    func testGoStructs() throws {
+        let c = try JSON.parse(Array(#"{"Id":"abc","State":{"Running":true,"Pid":7,"Status":"running"},"Config":{"Image":"busybox","Cmd":["sh"],"ExposedPorts":{"80/tcp":{}}},"HostConfig":{"Memory":0,"Dns":[]},"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"10.0.0.2"}}}}"#.utf8))
+        func typed(_ t: String) throws -> String { try Template(t).execute(.object(GoStruct(.containerInspect, c))) }
+        XCTAssertEqual(try typed("{{.ID}} {{.State}}"), "abc {running true false false false false 7 0    <nil>}")
+        XCTAssertEqual(try typed("{{.Config.User}}|{{.Config.Entrypoint}}|{{.Config.ExposedPorts}}|{{.Config.Volumes}}|{{.Config.Healthcheck}}"),
+                       "|[]|map[80/tcp:{}]|map[]|<nil>")
+        XCTAssertEqual(try typed("{{json .State}}"),
+                       #"{"Status":"running","Running":true,"Paused":false,"Restarting":false,"OOMKilled":false,"Dead":false,"Pid":7,"ExitCode":0,"Error":"","StartedAt":"","FinishedAt":""}"#)
+        XCTAssertEqual(try typed("{{.HostConfig.NanoCPUs}} {{.HostConfig.DNS}} {{.HostConfig.ConsoleSize}} {{.HostConfig.RestartPolicy}}"),
+                       "0 [] [0 0] { 0}")
+        XCTAssertEqual(try typed("{{.NetworkSettings.IPAddress}}|{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"), "|10.0.0.2")
+        // JSON keys that are not Go names fail on the struct (inspect then tries the raw JSON).
+        XCTAssertThrowsError(try typed("{{.Id}}"))
+        XCTAssertThrowsError(try typed("{{.HostConfig.CpuShares}}"))
+        XCTAssertEqual(GoTime(text: "2024-05-01T10:20:30.500Z").goText, "2024-05-01 10:20:30.5 +0000 UTC")
     }
 }

@@ -47,6 +47,20 @@ final class EncoderTests: XCTestCase {
         XCTAssertEqual(try text(["b": 1, "a": 2, "B": 3, "é": 4, "aa": 5]), #"{"B":3,"a":2,"aa":5,"b":1,"é":4}"#)
     }
 
+    /// Struct fields keep their order without sortedKeys; a dictionary's keys are sorted
+    /// regardless (as Go writes a map), since Swift iterates each instance in its own order.
+    func testDictionaryKeysSortedInDocumentOrder() throws {
+        struct Holder: Encodable {
+            var zebra = 1
+            var labels: [String: String] = [:]
+        }
+        let keys = (0..<40).map { "k\($0)" }
+        let labels = Dictionary(uniqueKeysWithValues: keys.shuffled().map { ($0, "v") })
+        let expected = "{\"zebra\":1,\"labels\":{" + keys.sorted().map { "\"\($0)\":\"v\"" }.joined(separator: ",") + "}}"
+        XCTAssertEqual(try text(Holder(labels: labels), sortedKeys: false), expected)
+        XCTAssertEqual(try text(["b": 1, "a": 2], sortedKeys: false), #"{"a":2,"b":1}"#)
+    }
+
     func testPrettyPrinting() throws {
         let v = Nested(name: "n", tags: ["a", "b"], map: [:], children: [Nested(name: "c", tags: [], map: ["k": 1])], note: nil)
         XCTAssertEqual(try text(v, pretty: true), """

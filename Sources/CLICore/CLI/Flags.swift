@@ -4,8 +4,10 @@ enum FlagType: Equatable {
     case bool, string, int, int64, uint16, uint64
     /// Repeatable; every occurrence is kept (`-e A -e B`).
     case list
-    /// Repeatable `key=value` (`--sysctl`, `--annotation`).
+    /// Repeatable `key=value` (`--annotation`, `--storage-opt`).
     case map
+    /// Repeatable `key=value` limited to the namespaced sysctls (opts.ValidateSysctl).
+    case sysctl
     /// Repeatable `key=value` filter (`-f status=running`).
     case filter
     /// go-units RAMInBytes (`512m`, `1g`).
@@ -22,7 +24,7 @@ enum FlagType: Equatable {
     var isBool: Bool { self == .bool }
     var isRepeatable: Bool {
         switch self {
-        case .list, .map, .filter, .custom: return true
+        case .list, .map, .sysctl, .filter, .custom: return true
         default: return false
         }
     }
@@ -36,7 +38,7 @@ enum FlagType: Equatable {
         case .uint16: return "uint16"
         case .uint64: return "uint"
         case .list: return "list"
-        case .map: return "map"
+        case .map, .sysctl: return "map"
         case .filter: return "filter"
         case .bytes, .memSwap: return "bytes"
         case .duration: return "duration"
@@ -232,11 +234,23 @@ struct FlagParser {
         case .map:
             // opts.MapOpts keeps `key` without `=` as key=""; nothing to refuse here.
             break
+        case .sysctl:
+            if !Self.sysctlAllowed(value) { throw invalid("sysctl '\(value)' is not allowed") }
         case .filter:
             if !value.contains("=") { throw invalid("bad format of filter (expected name=value)") }
         case .string, .list, .custom:
             break
         }
         parsed.set(flag.name, value)
+    }
+
+    /// The sysctls that live in a container's own namespaces (opts.ValidateSysctl).
+    static func sysctlAllowed(_ value: String) -> Bool {
+        let parts = value.split(separator: "=", omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { return false }
+        let key = String(parts[0])
+        let exact = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                     "kernel.shmmni", "kernel.shm_rmid_forced"]
+        return exact.contains(key) || key.hasPrefix("net.") || key.hasPrefix("fs.mqueue.")
     }
 }

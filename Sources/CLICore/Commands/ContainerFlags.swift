@@ -78,7 +78,7 @@ enum ContainerFlags {
         Flag("stop-signal", nil, .string, "Signal to stop the container"),
         Flag("stop-timeout", nil, .int, "Timeout (in seconds) to stop a container"),
         Flag("storage-opt", nil, .list, "Storage driver options for the container"),
-        Flag("sysctl", nil, .map, "Sysctl options", default: "map[]"),
+        Flag("sysctl", nil, .sysctl, "Sysctl options", default: "map[]"),
         Flag("tmpfs", nil, .list, "Mount a tmpfs directory"),
         Flag("tty", "t", .bool, "Allocate a pseudo-TTY"),
         Flag("ulimit", nil, .custom("ulimit"), "Ulimit options", default: "[]"),

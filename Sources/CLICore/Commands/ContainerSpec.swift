@@ -14,14 +14,15 @@ struct ContainerSpec {
     var autoRemove = false
     var config = JSONBuilder()
     var hostConfig = JSONBuilder()
-    var networking: JSONValue?
+    var networking: JSONValue = .null
 
-    /// The request body: Config fields with HostConfig and NetworkingConfig inside.
+    /// The request body: Config fields with HostConfig and NetworkingConfig inside, laid
+    /// out with the zero values the docker CLI sends (see CreateBody).
     var body: JSONValue {
-        var o = config
-        o.set("HostConfig", hostConfig.value)
-        o.set("NetworkingConfig", networking)
-        return o.value
+        var o = CreateBody.laidOut(config.object, CreateBody.config)
+        o["HostConfig"] = .object(CreateBody.laidOut(hostConfig.object, CreateBody.hostConfig))
+        o["NetworkingConfig"] = networking
+        return .object(o)
     }
 
     static func parse(_ f: ParsedFlags, _ args: [String], environment: [String: String]) throws -> ContainerSpec {
@@ -114,7 +115,7 @@ struct ContainerSpec {
         c.set("OpenStdin", s.openStdin)
         // When stdin is attached, closing it on the client closes it in the container.
         c.set("StdinOnce", s.openStdin && s.attachStdin)
-        c.set("Env", .strings(env))
+        if !env.isEmpty { c.set("Env", .strings(env)) }
         if args.count > 1 { c.set("Cmd", .strings(Array(args.dropFirst()))) }
         c.set("Healthcheck", health)
         c.set("Image", image)
@@ -229,23 +230,34 @@ struct ContainerSpec {
         }
     }
 
-    /// Endpoint settings only when aliases or addresses are asked for, as the docker CLI omits an empty one.
-    private static func networkingConfig(_ f: ParsedFlags) throws -> JSONValue? {
+    /// The docker CLI's endpoint settings: without --network, the "default" network's always;
+    /// with one, its endpoint only when aliases or addresses (IP, MAC) are asked for.
+    private static func networkingConfig(_ f: ParsedFlags) throws -> JSONValue {
         let aliases = f.list("network-alias")
-        let ip = f.string("ip"), ip6 = f.string("ip6")
-        let links = f.list("link")
-        if aliases.isEmpty && ip == nil && ip6 == nil && links.isEmpty { return nil }
-        let target = networks(f).first ?? "default"
-        var ep = JSONBuilder()
-        if !aliases.isEmpty { ep.set("Aliases", .strings(aliases)) }
-        if !links.isEmpty { ep.set("Links", .strings(links)) }
-        if ip != nil || ip6 != nil {
-            var ipam = JSONBuilder()
-            ipam.set("IPv4Address", ip)
-            ipam.set("IPv6Address", ip6)
-            ep.set("IPAMConfig", ipam.value)
+        let ip = f.string("ip"), ip6 = f.string("ip6"), mac = f.string("mac-address")?.trimmingSpaces
+        let named = networks(f).first
+        if !aliases.isEmpty && !isUserDefined(named ?? "default") {
+            throw CLIError("network-scoped aliases are only supported for user-defined networks")
         }
-        return .object(JSONObject([("EndpointsConfig", .object(JSONObject([(target, ep.value)])))]))
+        var endpoints = JSONObject()
+        if named == nil || !aliases.isEmpty || ip != nil || ip6 != nil || mac != nil {
+            var ep = JSONBuilder()
+            if ip != nil || ip6 != nil {
+                var ipam = JSONBuilder()
+                ipam.set("IPv4Address", ip)
+                ipam.set("IPv6Address", ip6)
+                ep.set("IPAMConfig", ipam.value)
+            }
+            if !aliases.isEmpty { ep.set("Aliases", .strings(aliases)) }
+            ep.set("MacAddress", mac)
+            endpoints[named ?? "default"] = .object(CreateBody.laidOut(ep.object, CreateBody.endpoint))
+        }
+        return .object(JSONObject([("EndpointsConfig", .object(endpoints))]))
+    }
+
+    /// container.NetworkMode.IsUserDefined: not one of the built-in modes.
+    static func isUserDefined(_ mode: String) -> Bool {
+        !["default", "bridge", "host", "none"].contains(mode) && !mode.hasPrefix("container:")
     }
 
     /// opts.ValidateEnv: `KEY` alone takes the value from the environment when it is set.

@@ -44,7 +44,7 @@ enum Inspect {
                     do {
                         let r = try client.request("GET", p, query: q)
                         if size && k != .container { inv.ctx.err.print("WARNING: --size ignored for \(k.rawValue)") }
-                        return r.body
+                        return (k, r.body)
                     } catch let e as APIError where kinds.count > 1 && (e.isNotFound || "\(e)".contains("invalid reference format")) {
                         continue
                     }
@@ -63,17 +63,29 @@ enum Inspect {
             let size = inv.flags.bool("size")
             return try run(inv, format: inv.flags.string("format") ?? "") { ref in
                 let (p, q) = kind.path(ref, size: size)
-                return try client.request("GET", p, query: q).body
+                return (kind, try client.request("GET", p, query: q).body)
             }
         }
     }
 
+    /// The Go types the docker CLI decodes each kind into before a template sees it.
+    static func typedSchema(_ kind: Kind) -> GoStruct.Schema? {
+        switch kind {
+        case .container: return .containerInspect
+        case .image: return .imageInspect
+        default: return nil
+        }
+    }
+
     /// inspect.Inspect: every reference fetched; output for those found, errors joined (status 1).
-    static func run(_ inv: Invocation, format: String, fetch: (String) throws -> [UInt8]) throws -> Int32 {
-        var template: Template?
+    /// A template runs on the typed object first and, when that fails, on the raw JSON with
+    /// missingkey=error (TemplateInspector's fallback).
+    static func run(_ inv: Invocation, format: String, fetch: (String) throws -> (Kind, [UInt8])) throws -> Int32 {
+        var template: Template?, typedTemplate: Template?
         if !format.isEmpty && format != "json" {
             do {
-                template = try Template(format)
+                typedTemplate = try Template(format)
+                template = typedTemplate
                 template?.missingKeyError = true
             } catch {
                 throw StatusError("template parsing error: \(error)", status: 64)
@@ -84,10 +96,14 @@ enum Inspect {
         var errors: [String] = []
         for ref in inv.args {
             do {
-                let raw = try fetch(ref)
-                if let template {
+                let (kind, raw) = try fetch(ref)
+                if let template, let typedTemplate {
                     let v: JSONValue
                     do { v = try JSON.parse(raw) } catch { throw CLIError("unable to read inspect data: \(error)") }
+                    if let schema = typedSchema(kind), let out = try? typedTemplate.execute(.object(GoStruct(schema, v))) {
+                        rendered += out + "\n"
+                        continue
+                    }
                     do { rendered += try template.execute(TValue.from(v)) + "\n" } catch {
                         throw CLIError("template parsing error: \(error)")
                     }

@@ -23,8 +23,17 @@ enum SystemInfo {
             let format = inv.flags.string("format") ?? ""
             if !format.isEmpty {
                 let doc = JSONValue.object(JSONObject([("Client", .object(client)), ("Server", server)]))
-                let tmpl = format == "json" ? "{{json .}}" : format
-                inv.ctx.out.put(try Formatter.renderOne(tmpl, .from(doc)))
+                var tmpl: Template
+                do { tmpl = try Template(format == "json" ? "{{json .}}" : format) } catch {
+                    let text = "\(error)"
+                    let named = text.hasPrefix("template: :") ? "template: version:" + text.dropFirst(11) : text
+                    throw StatusError("template parsing error: \(named)", status: 64)
+                }
+                tmpl.name = "version"
+                // As prettyPrintVersion: what was written, a newline, then the failure.
+                let (out, error) = tmpl.executePartially(.object(GoStruct(.versionInfo, doc)))
+                inv.ctx.out.put(out + "\n")
+                if let error { throw error }
             } else {
                 inv.ctx.out.put(render(client, server))
             }
@@ -206,12 +215,19 @@ enum Events {
             q.filters(try ContainerList.filters(inv.flags))
             var template: Template?
             if let f = inv.flags.string("format"), !f.isEmpty {
-                do { template = try Template(f == "json" ? "{{json .}}" : f) } catch { throw CLIError("template parsing error: \(error)") }
+                // Parsed, then run on an empty message so a bad field fails up front (makeTemplate).
+                do {
+                    let t = try Template(f == "json" ? "{{json .}}" : f)
+                    _ = try t.execute(.object(GoStruct(.eventMessage, .object(JSONObject()))))
+                    template = t
+                } catch {
+                    throw StatusError("Error parsing format: \(error)", status: 64)
+                }
             }
             let stream = try inv.ctx.client().stream("GET", "/events", query: q)
             try stream.forEachJSON { ev in
                 if let template {
-                    do { inv.ctx.out.put(try template.execute(.from(ev)) + "\n") } catch { inv.ctx.err.print("\(error)") }
+                    do { inv.ctx.out.put(try template.execute(.object(GoStruct(.eventMessage, ev))) + "\n") } catch { inv.ctx.err.print("\(error)") }
                 } else {
                     inv.ctx.out.put(pretty(ev))
                 }

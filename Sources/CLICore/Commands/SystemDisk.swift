@@ -107,7 +107,12 @@ enum SystemDisk {
         s += try Formatter.render(OutputFormat("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}"),
                                   rows: imageRows, headers: ImageContext.headers)
         s += "\nContainers space usage:\n\n"
-        let cRows = df["Containers"].array.map { TValue.object(ContainerContext(c: $0, trunc: true, now: now)) }
+        // The docker CLI zeroes SizeRootFs here: no "(virtual ...)" in this table.
+        let cRows = df["Containers"].array.map { c -> TValue in
+            var row = c
+            if case .object(var o) = c { o["SizeRootFs"] = .int(0); row = .object(o) }
+            return .object(ContainerContext(c: row, trunc: true, now: now))
+        }
         s += try Formatter.render(OutputFormat("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}"),
                                   rows: cRows, headers: ContainerContext.headers)
         s += "\nLocal Volumes space usage:\n\n"
@@ -120,14 +125,20 @@ enum SystemDisk {
         s += try Formatter.render(OutputFormat("table {{.Name}}\t{{.Links}}\t{{.Size}}"), rows: vRows,
                                   headers: ["Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"])
         s += "\nBuild cache usage: \(HumanUnits.humanSize(Double(DiskUsageRow.rows(df)[3].size)))\n\n"
+        func since(_ field: String, _ b: JSONValue) -> String {
+            guard let t = Timestamp.parseRFC3339(b[field].stringValue) else { return "" }
+            return HumanUnits.humanDuration(seconds: Double(now.seconds - t.seconds)) + " ago"
+        }
         let bRows = df["BuildCache"].array.map { b -> TValue in
             .json(.object(JSONObject([("ID", .string(Display.truncateID(b["ID"].stringValue))), ("CacheType", b["Type"]),
                                       ("Size", .string(HumanUnits.humanSize(Double(b["Size"].int64 ?? 0)))),
+                                      ("CreatedSince", .string(since("CreatedAt", b))), ("LastUsedSince", .string(since("LastUsedAt", b))),
                                       ("UsageCount", .string(String(b["UsageCount"].int))),
                                       ("Shared", .string(b["Shared"].bool ? "true" : "false"))])))
         }
-        s += try Formatter.render(OutputFormat("table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.UsageCount}}\t{{.Shared}}"), rows: bRows,
-                                  headers: ["ID": "CACHE ID", "CacheType": "CACHE TYPE", "Size": "SIZE", "UsageCount": "USAGE", "Shared": "SHARED"])
+        s += try Formatter.render(OutputFormat("table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}"),
+                                  rows: bRows, headers: ["ID": "CACHE ID", "CacheType": "CACHE TYPE", "Size": "SIZE", "CreatedSince": "CREATED",
+                                                         "LastUsedSince": "LAST USED", "UsageCount": "USAGE", "Shared": "SHARED"])
         return s
     }
 

@@ -58,9 +58,14 @@ enum TemplateFunctions {
         }.joined())
         case "json":
             try arity(name, args, 1)
-            var bytes = JSON.serialize(goJSONOrder(args[0].jsonValue), options: JSONWriteOptions(sortedKeys: args[0].isContext))
-            // A formatter context marshals itself with json.Marshal, which escapes HTML characters.
-            if args[0].isContext { bytes = escapeHTML(bytes) }
+            var bytes: [UInt8]
+            if case .object(let o) = args[0], o.jsonIsOrdered {
+                bytes = JSON.serialize(o.jsonValue, options: JSONWriteOptions(sortedKeys: false))
+            } else {
+                bytes = JSON.serialize(goJSONOrder(args[0].jsonValue), options: JSONWriteOptions(sortedKeys: args[0].isContext))
+                // A formatter context marshals itself with json.Marshal, which escapes HTML characters.
+                if args[0].isContext { bytes = escapeHTML(bytes) }
+            }
             bytes = escapeLineSeparators(bytes)
             return .string(String(decoding: bytes, as: UTF8.self))
         case "split":

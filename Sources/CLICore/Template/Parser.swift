@@ -244,12 +244,15 @@ struct TemplateParser {
             throw error("unexpected \(describe(t.token)) in operand", at: t.pos)
         }
         // Field chains right after the operand: .A.B, $x.A, (pipe).A
+        var chainPos: Int?
         while case .field(let f) = current, !f.isEmpty {
             p += 1
+            // Go reports a chain at the position of its first chained element (newChain's pos).
+            let pos = chainPos ?? tokens[p - 1].pos
+            chainPos = pos
             switch node {
-            // Go reports a chain at the position of its last element.
-            case .field(let fs, _): node = .field(fs + [f], pos: tokens[p - 1].pos)
-            case .variable(let v, let fs, _): node = .variable(v, fs + [f], pos: tokens[p - 1].pos)
+            case .field(let fs, _): node = .field(fs + [f], pos: pos)
+            case .variable(let v, let fs, _): node = .variable(v, fs + [f], pos: pos)
             case .pipeline(let pl, let fs): node = .pipeline(pl, fields: fs + [f])
             default: throw error("unexpected . after term", at: tokens[p - 1].pos)
             }

@@ -9,6 +9,8 @@ struct Template {
     var headerMode = false
     /// Go's `missingkey=error`, which docker's inspect uses on the raw JSON.
     var missingKeyError = false
+    /// The name errors show (`template: version:1:9: executing "version" ...`); docker's are mostly "".
+    var name = ""
 
     init(_ source: String) throws(TemplateError) {
         self.source = source
@@ -16,16 +18,23 @@ struct Template {
     }
 
     func execute(_ dot: TValue) throws(TemplateError) -> String {
+        let (out, error) = executePartially(dot)
+        if let error { throw error }
+        return out
+    }
+
+    /// What Go's Execute has written by the time it fails, and the failure.
+    func executePartially(_ dot: TValue) -> (String, TemplateError?) {
         var ex = Executor(template: self)
         ex.vars = [("", dot)]
         do {
             try ex.walk(nodes, dot)
         } catch let e as TemplateError {
-            throw e
+            return (ex.out, e)
         } catch {
-            throw TemplateError("template: :1:0: executing \"\" : \(error)")
+            return (ex.out, TemplateError("template: \(name):1:0: executing \"\(name)\" : \(error)"))
         }
-        return ex.out
+        return (ex.out, nil)
     }
 }
 
@@ -44,7 +53,8 @@ struct Executor {
         let p = min(pos, u.count)
         let line = 1 + u[..<p].filter { $0 == 10 }.count
         let col = (u[..<p].lastIndex(of: 10)).map { p - $0 - 1 } ?? p
-        return TemplateError("template: :\(line):\(col): executing \"\" at <\(context)>: \(message)")
+        let name = template.name
+        return TemplateError("template: \(name):\(line):\(col): executing \"\(name)\" at <\(context)>: \(message)")
     }
 
     mutating func walk(_ nodes: [TemplateNode], _ dot: TValue) throws {

@@ -118,10 +118,17 @@ protocol TemplateObject {
     var typeName: String { get }
     /// Non-nil when the context is a map (the table header context), for range/index.
     var mapEntries: [(String, TValue)]? { get }
+    /// True when `jsonValue` is already in the order json.Marshal writes (a Go struct's
+    /// fields); false for formatter contexts, which marshal themselves as sorted maps.
+    var jsonIsOrdered: Bool { get }
+    /// fmt's `%v` when the object prints as a Go struct; nil prints `&{TypeName}`.
+    var goText: String? { get }
 }
 
 extension TemplateObject {
     var mapEntries: [(String, TValue)]? { nil }
+    var jsonIsOrdered: Bool { false }
+    var goText: String? { nil }
 }
 
 /// Go's fmt `%v` of a value.
@@ -136,6 +143,7 @@ func goPrint(_ v: TValue) -> String {
     case .list(let l): return "[" + l.map(goPrint).joined(separator: " ") + "]"
     case .json(let j): return goPrintJSON(j)
     case .object(let o):
+        if let t = o.goText { return t }
         if let m = o.mapEntries {
             return "map[" + m.sorted { goLess($0.0, $1.0) }.map { "\($0.0):\(goPrint($0.1))" }.joined(separator: " ") + "]"
         }
@@ -157,8 +165,11 @@ private func goPrintJSON(_ j: JSONValue) -> String {
         if isStructLike(o) { return "{" + o.values.map(goPrintJSON).joined(separator: " ") + "}" }
         // A map of slices (PortMap) holds nil slices, which Go prints as [].
         let ofSlices = o.values.contains { if case .array = $0 { return true }; return false }
+        // A set (ExposedPorts, Volumes: map[string]struct{}) prints its empty structs as {}.
+        let isSet = o.values.allSatisfy { if case .object(let v) = $0 { return v.isEmpty }; return false }
         return "map[" + o.keys.sorted(by: goLess).map { key -> String in
             let v = o[key] ?? .null
+            if isSet { return "\(key):{}" }
             if ofSlices, case .null = v { return "\(key):[]" }
             return "\(key):\(goPrintJSON(v))"
         }.joined(separator: " ") + "]"

@@ -87,8 +87,8 @@ extension ContainerEngine {
             let session = AttachSession(multiplexed: false, stdout: true, stderr: true) { captured.append($0) }
             let info = try supervisor.call(SupervisorMethod.get, TaskRef(id: id), TaskInfo.self)
             session.connect(shimAddress: info.shimAddress, execID: execID)
-            _ = try supervisor.call(SupervisorMethod.start, TaskRef(id: id, execID: execID), PidResult.self)
-            state.with { if execs[execID]?.exitCode == nil { execs[execID]?.running = true } }
+            let pid = try supervisor.call(SupervisorMethod.start, TaskRef(id: id, execID: execID), PidResult.self)
+            markExecStarted(execID, pid: Int(pid.pid))
             guard let code = waitExec(execID, seconds: timeout) else {
                 _ = try? supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: id, execID: execID, signal: SIGKILL))
                 return HealthcheckResult(Start: start, End: WallTime.now().rfc3339Nano, ExitCode: -1,

@@ -51,7 +51,9 @@ extension ContainerEngine {
             session.connect(shimAddress: info.shimAddress, execID: nil)
         }
         if stdin, r.Config.OpenStdin ?? false, let input {
-            session.forwardStdin(closeAtEnd: r.Config.StdinOnce ?? false, read: input)
+            // As dockerd's CopyStreams: a TTY's stdin stays open when the client goes (a detach
+            // with ctrl-p ctrl-q must leave the shell running); end of input is typed, not closed.
+            session.forwardStdin(closeAtEnd: (r.Config.StdinOnce ?? false) && !tty, read: input)
         }
         session.waitDone()
     }

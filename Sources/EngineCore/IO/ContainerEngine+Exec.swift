@@ -70,7 +70,7 @@ extension ContainerEngine {
                                   output: output)
             let info = try supervisor.call(SupervisorMethod.get, TaskRef(id: r.ID), TaskInfo.self)
             s.connect(shimAddress: info.shimAddress, execID: id)
-            if wantsStdin, let input { s.forwardStdin(closeAtEnd: true, read: input) }
+            if wantsStdin, let input { s.forwardStdin(closeAtEnd: !tty, read: input) }
             session = s
         }
         let pid: PidResult
@@ -81,11 +81,7 @@ extension ContainerEngine {
             session?.fail()
             throw EngineError(e.kind == .internal ? .internal : e.kind, "OCI runtime exec failed: \(e.message)")
         }
-        state.with {
-            // A quick process's exit event may have been handled already.
-            if execs[id]?.exitCode == nil { execs[id]?.running = true }
-            execs[id]?.pid = Int(pid.pid)
-        }
+        markExecStarted(id, pid: Int(pid.pid))
         emit("exec_start: \((x.config.Cmd ?? []).joined(separator: " "))", r, extra: ["execID": id])
         session?.waitDone()
         if session != nil { _ = waitExec(id, seconds: 10) }
@@ -104,6 +100,15 @@ extension ContainerEngine {
             // The supervisor keeps an exited exec until it is deleted.
             _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: containerID, execID: execID), ExitResult.self)
             if let r = state.with({ records[containerID] }) { emit("exec_die", r, extra: ["execID": execID, "exitCode": String(status)]) }
+        }
+    }
+
+    /// Records that an exec runs. A short process's exit event can arrive before the start's
+    /// answer; an exit already recorded stands (else waitExec would wait out its timeout).
+    func markExecStarted(_ id: String, pid: Int) {
+        state.with {
+            if execs[id]?.exitCode == nil { execs[id]?.running = true }
+            execs[id]?.pid = pid
         }
     }
 

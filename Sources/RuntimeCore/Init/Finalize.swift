@@ -74,6 +74,11 @@ enum Finalize {
                 // Lower case, as runc's Go errors read: clients (the docker CLI) match "permission denied".
                 throw RuntimeError("exec: \"\(name)\": \(Errno.describe(errno).lowercased())")
             }
+            // A directory passes X_OK; Go's exec.LookPath (runc) refuses it as permission denied.
+            var st = stat()
+            if stat(name, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                throw RuntimeError("exec: \"\(name)\": permission denied")
+            }
             return name
         }
         let pathVar = env.last { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
