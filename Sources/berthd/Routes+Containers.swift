@@ -17,7 +17,8 @@ extension Daemon {
                                                  size: req.queryBool("size"), filters: try Filters(json: req.query("filters"))))
         }
         route("GET", "/containers/{id}/json") { [self] req in
-            try Self.json(try engine.inspect(req.param("id") ?? "", size: req.queryBool("size")))
+            let doc = try JSON.encodeValue(try engine.inspect(req.param("id") ?? "", size: req.queryBool("size")))
+            return .json(200, JSON.serialize(InspectDefaults.fillContainer(doc)))
         }
         route("POST", "/containers/{id}/start") { [self] req in
             try engine.start(req.param("id") ?? "")

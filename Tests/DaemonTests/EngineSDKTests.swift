@@ -30,6 +30,17 @@ final class EngineSDKTests: EngineTestCase {
         ])
     }
 
+    func testInspectCarriesEveryField() throws {
+        let r = engine.python("""
+        c = client.containers.create('busybox', 'true')
+        a = client.api.inspect_container(c.id)
+        print(repr(a['Config']['User']), a['Config']['Entrypoint'], a['HostConfig']['Binds'], a['HostConfig']['CpuCount'],
+              repr(a['NetworkSettings']['EndpointID']), a['ExecIDs'], a['HostConfig']['LogConfig']['Type'])
+        c.remove()
+        """)
+        XCTAssertEqual(r.stdout, "'' None None 0 '' None json-file\n", "\(r)")
+    }
+
     func testErrorsAreTyped() throws {
         let r = engine.python("""
         try:
