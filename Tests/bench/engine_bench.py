@@ -396,6 +396,8 @@ def bench_logs(daemons, mib, n, res):
         res[d.name]["log_write"] = time.perf_counter() - t0
         if code != "0":
             raise RuntimeError(f"{d.name}: the log writer exited with {code}")
+    for d in daemons:
+        res[d.name]["logs_before"] = total(d.footprint())
     for i in range(n):
         for d in rotations(daemons, i):
             with Sampler(d) as s:
@@ -403,7 +405,8 @@ def bench_logs(daemons, mib, n, res):
             if got != size:
                 raise RuntimeError(f"{d.name}: docker logs gave {got} bytes, expected {size}")
             res[d.name]["logs"].append(t)
-            res[d.name]["logs_peak"] = max(res[d.name].get("logs_peak", 0), s.peak)
+            if s.peak > res[d.name].get("logs_peak", 0):
+                res[d.name]["logs_peak"], res[d.name]["logs_peak_at"] = s.peak, s.peak_at
     for d in daemons:
         quiet(d.docker("rm", "-f", "logs"))
 
@@ -434,20 +437,21 @@ def report(daemons, res, args):
             (f"  of which shims ({args.running})", lambda r: kib(shims(r["running"]))),
             ("  PSS (shared pages split)", lambda r: kib(sum(v[3] for v in r["running"].values()))),
             (f"  start {args.running} (docker run -d, serial)", lambda r: f"{r['start_all']:.2f} s"),
-            ("peak RSS during docker logs", lambda r: kib(r["logs_peak"]))]
+            ("peak RSS during docker logs", lambda r: kib(r["logs_peak"])),
+            ("  RSS before them (after the ps part)", lambda r: kib(r["logs_before"]))]
     w = max(len(r[0]) for r in rows) + 2
     print("\n" + "".ljust(w) + "".join(d.name.rjust(14) for d in daemons))
     for label, f in rows:
         print(label.ljust(w) + "".join(f(res[d.name]).rjust(14) for d in daemons))
     print("\nper process (RSS MiB; count):")
     for d in daemons:
-        for phase in ("idle", "running"):
+        for phase in ("idle", "running", "logs_peak_at"):
             parts = ", ".join(f"{e} {v[1] / 1024:.1f}" + (f" ({v[0]})" if v[0] != 1 else "")
                               for e, v in res[d.name][phase].items())
-            print(f"  {d.name} {phase}: {parts}")
+            print(f"  {d.name} {phase.replace('_peak_at', ' (peak)')}: {parts}")
 
     if len(daemons) < 2:
-        print("\ndockerd not installed: no ratios")
+        print("\n" + ("dockerd skipped (--no-dockerd)" if args.no_dockerd else "dockerd not installed") + ": no ratios")
         return
     b, k = res["berthd"], res["dockerd"]
 
