@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(name: "ContainerSpecTests", dependencies: ["ContainerSpec", "DockerAPI", "OCISpec", "JSON", "LinuxSys"]),
         .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "Archive", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),
+        .testTarget(name: "EngineCoreTests", dependencies: ["EngineCore"]),
         .testTarget(name: "DaemonTests", dependencies: ["Wire", "ShimAPI", "SupervisorAPI", "OCISpec"]),
     ]
 )

@@ -28,8 +28,17 @@ public final class AttachSession: @unchecked Sendable {
 
     /// Docker's multiplexed stream frame: [stream, 0, 0, 0, size (big-endian u32)] + bytes.
     public static func frame(stream: UInt8, _ bytes: [UInt8]) -> [UInt8] {
-        let n = UInt32(bytes.count)
-        return [stream, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + bytes.count)
+        appendFrameHeader(stream: stream, count: bytes.count, to: &out)
+        out += bytes
+        return out
+    }
+
+    static func appendFrameHeader(stream: UInt8, count: Int, to out: inout [UInt8]) {
+        let n = UInt32(truncatingIfNeeded: count)
+        out.append(stream); out.append(0); out.append(0); out.append(0)
+        out.append(UInt8(n >> 24)); out.append(UInt8((n >> 16) & 0xff)); out.append(UInt8((n >> 8) & 0xff)); out.append(UInt8(n & 0xff))
     }
 
     func write(stream: String, _ bytes: [UInt8]) throws {

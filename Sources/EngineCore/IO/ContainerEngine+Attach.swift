@@ -9,16 +9,19 @@ extension ContainerEngine {
         if r.HostConfig.LogConfig?.Type == "none" {
             throw EngineError.invalid("configured logging driver does not support reading")
         }
-        let tty = r.Config.Tty ?? false
         let id = r.ID
+        var batch = LogBatch(multiplexed: !(r.Config.Tty ?? false), timestamps: options.timestamps, write: write)
         try LogReader.read(path: paths(id).log, options: options,
                            isRunning: { [self] in state.with { records[id].map { $0.State.isRunning || $0.State.Status == "restarting" } ?? false } },
                            emit: { e in
-            if e.stream.isEmpty { return try write([]) }
-            var bytes = e.bytes
-            if options.timestamps { bytes = Array((e.time + " ").utf8) + bytes }
-            try write(tty ? bytes : AttachSession.frame(stream: e.stream == "stderr" ? 2 : 1, bytes))
+            if e.stream.isEmpty {
+                // Nothing new for now: what is batched goes out before the client probe.
+                try batch.flush()
+                return try write([])
+            }
+            try batch.add(e)
         })
+        try batch.flush()
     }
 
     /// `POST /containers/{id}/attach`: replays logs when asked, then streams live output
@@ -30,9 +33,9 @@ extension ContainerEngine {
         if logs {
             var o = LogOptions()
             o.stdout = stdout; o.stderr = stderr
-            try? LogReader.read(path: paths(r.ID).log, options: o, isRunning: { false }) { e in
-                try output(tty ? e.bytes : AttachSession.frame(stream: e.stream == "stderr" ? 2 : 1, e.bytes))
-            }
+            var batch = LogBatch(multiplexed: !tty, timestamps: false, write: output)
+            try? LogReader.read(path: paths(r.ID).log, options: o, isRunning: { false }) { e in try batch.add(e) }
+            try? batch.flush()
         }
         guard stream else { return }
         let session = AttachSession(multiplexed: !tty, stdout: stdout, stderr: stderr, output: output)

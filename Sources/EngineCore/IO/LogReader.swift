@@ -31,12 +31,6 @@ enum LogReader {
         return rotated.reversed() + [path]
     }
 
-    static func parse(_ line: ArraySlice<UInt8>) -> LogEntry? {
-        guard let v = try? JSON.parse(Array(line)), case .object(let o) = v,
-              case .string(let log)? = o["log"] else { return nil }
-        return LogEntry(stream: o["stream"]?.text ?? "stdout", time: o["time"]?.text ?? "", bytes: Array(log.utf8))
-    }
-
     static func selected(_ e: LogEntry, _ o: LogOptions) -> Bool {
         if e.stream == "stdout" && !o.stdout { return false }
         if e.stream == "stderr" && !o.stderr { return false }
@@ -46,19 +40,6 @@ enum LogReader {
             if let u = o.until, u < t { return false }
         }
         return true
-    }
-
-    /// Splits a buffer into complete lines; returns the bytes of an unfinished last line.
-    static func lines(_ buf: [UInt8], _ body: (ArraySlice<UInt8>) throws -> Void) rethrows -> [UInt8] {
-        var start = 0
-        var i = 0
-        while let nl = buf[i...].firstIndex(of: 10) {
-            if nl > start { try body(buf[start..<nl]) }
-            start = nl + 1
-            i = start
-            if i >= buf.count { break }
-        }
-        return start < buf.count ? Array(buf[start...]) : []
     }
 
     /// Writes the selected entries through `emit`; with `follow`, keeps going until
@@ -77,41 +58,50 @@ enum LogReader {
                 try emit(e)
             }
         }
-        let all = files(path)
+        // Files are read in chunks: a log of hundreds of MB costs one chunk of memory. The
+        // live file stays open, so follow continues from where the first pass stopped.
+        var scanner = LogLineScanner()
+        var fd: Int32 = -1
+        defer { if fd >= 0 { close(fd) } }
         var offset: Int64 = 0
         var ino: UInt64 = 0
-        for f in all {
-            guard let bytes = try? FileIO.read(path: f) else { continue }
-            _ = try lines(bytes) { if let e = parse($0) { try deliver(e) } }
+        for f in files(path) {
+            let rfd = open(f, O_RDONLY | O_CLOEXEC)
+            guard rfd >= 0 else { continue }
+            scanner.reset()
+            let n: Int64
+            do { n = try scanner.scan(fd: rfd) { if let e = parse($0) { try deliver(e) } } } catch {
+                close(rfd)
+                throw error
+            }
             if f == path {
-                offset = Int64(bytes.count)
+                fd = rfd
+                offset = n
                 var st = stat()
-                if stat(f, &st) == 0 { ino = UInt64(st.st_ino) }
+                if fstat(rfd, &st) == 0 { ino = UInt64(st.st_ino) }
+            } else {
+                close(rfd)
             }
         }
         if collecting, let n = o.tail {
             for e in entries.suffix(max(0, n)) { try emit(e) }
         }
         guard o.follow else { return }
-        var pending: [UInt8] = []
         var quietRounds = 0
         while true {
             var st = stat()
             let exists = stat(path, &st) == 0
-            if exists && (UInt64(st.st_ino) != ino || Int64(st.st_size) < offset) {
-                // Rotated: the new file starts from zero.
-                ino = UInt64(st.st_ino); offset = 0; pending = []
+            if exists && (fd < 0 || UInt64(st.st_ino) != ino || Int64(st.st_size) < offset) {
+                // Rotated (or created): the new file starts from zero.
+                if fd >= 0 { close(fd) }
+                fd = open(path, O_RDONLY | O_CLOEXEC)
+                ino = UInt64(st.st_ino); offset = 0; scanner.reset()
             }
-            if exists && Int64(st.st_size) > offset {
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                if fd >= 0 {
-                    defer { close(fd) }
-                    var chunk = [UInt8](repeating: 0, count: Int(Int64(st.st_size) - offset))
-                    let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+            if exists && fd >= 0 && Int64(st.st_size) > offset {
+                if lseek(fd, off_t(offset), SEEK_SET) >= 0 {
+                    let n = try scanner.scan(fd: fd) { if let e = parse($0), selected(e, o) { try emit(e) } }
                     if n > 0 {
-                        offset += Int64(n)
-                        pending += chunk[0..<n]
-                        pending = try lines(pending) { if let e = parse($0), selected(e, o) { try emit(e) } }
+                        offset += n
                         quietRounds = 0
                         continue
                     }

@@ -120,13 +120,7 @@ public final class SupervisorLink: @unchecked Sendable {
             var backoff: UInt32 = 50_000
             while true {
                 do {
-                    let c = try connect()
-                    _ = try c.callRaw(SupervisorMethod.subscribe, SubscribeParams(topics: nil, replay: true))
-                    backoff = 50_000
-                    while true {
-                        let (name, frame) = try c.nextEvent()
-                        handler(name, frame)
-                    }
+                    try pumpEvents(handler) { backoff = 50_000 }
                 } catch {
                     log.warn("supervisor event stream: \(error); reconnecting")
                     usleep(backoff)
@@ -134,6 +128,21 @@ public final class SupervisorLink: @unchecked Sendable {
                     if launch != nil { try? ensureRunning() }
                 }
             }
+        }
+    }
+
+    /// One connection's events, until it fails. Out of line on purpose: inlined into the
+    /// reconnect loop above (with the RPC client's own loops inlined across modules), these
+    /// nested endless loops kept Swift 6.3's loop-invariant code motion pass busy for over
+    /// 30 minutes in a release build of this module.
+    @inline(never)
+    private func pumpEvents(_ handler: @Sendable (String, [UInt8]) -> Void, connected: () -> Void) throws {
+        let c = try connect()
+        _ = try c.callRaw(SupervisorMethod.subscribe, SubscribeParams(topics: nil, replay: true))
+        connected()
+        while true {
+            let (name, frame) = try c.nextEvent()
+            handler(name, frame)
         }
     }
 }
