@@ -50,11 +50,14 @@ final class EngineRegistryFaultTests: EngineTestCase {
         }
     }
 
-    /// Pushes busybox plus a layer of 512 KiB random bytes to the registry as `name:latest`.
-    func seed(_ name: String) throws {
+    /// Pushes busybox plus a layer of 512 KiB random bytes to the registry as `name:latest`;
+    /// with `escapeTo`, the layer instead tries to write into that host directory (an absolute
+    /// symlink followed by a file through it, and a `../` name).
+    func seed(_ name: String, escapeTo: String? = nil) throws {
         let oci = try EngineHarness.imageDir.get() + "/oci"
         let layout = (Self.dir ?? "/tmp") + "/layout-\(name)"
-        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.uniqueImageScript, oci, layout], outputDir: engine.ioDir)
+        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.uniqueImageScript, oci, layout] + (escapeTo.map { [$0] } ?? []),
+                                    outputDir: engine.ioDir)
         guard made.status == 0 else { throw HarnessError("making the image failed: \(made)") }
         try EngineRegistryTests.copy("oci:\(layout):latest", "docker://\(Self.upstream)/\(name):latest", ioDir: engine.ioDir)
     }
@@ -107,6 +110,20 @@ final class EngineRegistryFaultTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /fault-data && echo whole"])), "whole")
     }
 
+    func testLayerThatEscapesIsRefusedAndLeavesNoImage() throws {
+        let target = (Self.dir ?? "/tmp") + "/outside-\(getpid())"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try seed("escape", escapeTo: target)
+        let listed = ok(engine.docker(["images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]))
+        let failed = engine.docker(["pull", "\(Self.upstream)/escape:latest"], timeout: 120)
+        XCTAssertNotEqual(failed.status, 0, "\(failed)")
+        XCTAssertTrue(failed.stderr.contains("evil"), "the error should name the entry: \(failed.stderr)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: target), [], "the layer wrote outside its directory")
+        XCTAssertEqual(ok(engine.docker(["images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])), listed,
+                       "a refused layer must leave no image")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "busybox", "echo", "store fine"])), "store fine")
+    }
+
     static let uniqueImageScript = #"""
 import gzip, hashlib, io, json, os, shutil, sys, tarfile
 src, dst = sys.argv[1], sys.argv[2]
@@ -120,6 +137,15 @@ def put(data):
 raw = io.BytesIO()
 with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
     payload = os.urandom(512 * 1024)
+    if len(sys.argv) > 3:
+        outside = sys.argv[3]
+        up = "../" * 12 + outside.lstrip("/") + "/dotdot"
+        info = tarfile.TarInfo(up); info.size = 1; info.mode = 0o644
+        t.addfile(info, io.BytesIO(b"x"))
+        link = tarfile.TarInfo("evil"); link.type = tarfile.SYMTYPE; link.linkname = outside
+        t.addfile(link)
+        info = tarfile.TarInfo("evil/pwned"); info.size = 1; info.mode = 0o644
+        t.addfile(info, io.BytesIO(b"x"))
     info = tarfile.TarInfo("fault-data"); info.size = len(payload); info.mode = 0o644
     t.addfile(info, io.BytesIO(payload))
 tar = raw.getvalue()
