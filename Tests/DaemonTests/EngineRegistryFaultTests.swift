@@ -110,6 +110,32 @@ final class EngineRegistryFaultTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /fault-data && echo whole"])), "whole")
     }
 
+    func testKilledDaemonMidPullLeavesNoCorruptBlobAndThePullCompletesLater() throws {
+        try seed("killed")
+        let image = "\(Self.proxy)/killed:latest"
+        fault("stall", count: 1)
+        let pull = try ChildProcess("/usr/local/bin/docker", ["pull", image], outputDir: engine.ioDir)
+        pull.environment = ["DOCKER_HOST": engine.host]
+        try pull.start()
+        XCTAssertTrue(eventually(timeout: 20) { self.fault() >= 1 }, "the blob download never started")
+        usleep(300_000)
+        engine.stopDaemon(kill: SIGKILL)
+        _ = pull.wait(timeout: 30)
+        try engine.start()
+        // Every blob in the store is whole: its content hashes to its name.
+        let check = ChildProcess.run("/usr/bin/env", ["python3", "-c", """
+            import hashlib, os, sys
+            d = sys.argv[1]
+            bad = [n for n in os.listdir(d) if hashlib.sha256(open(os.path.join(d, n), 'rb').read()).hexdigest() != n]
+            print(bad)
+            """, engine.dataRoot + "/image/blobs/sha256"], outputDir: engine.ioDir)
+        XCTAssertEqual(check.out, "[]", "\(check)")
+        XCTAssertFalse(ok(engine.docker(["images", "--format", "{{.Repository}}"])).contains("killed"), "a half pull is visible")
+        fault("none")
+        ok(engine.docker(["pull", image], timeout: 120), "the pull after the restart")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /fault-data && echo whole"])), "whole")
+    }
+
     func testLayerThatEscapesIsRefusedAndLeavesNoImage() throws {
         let target = (Self.dir ?? "/tmp") + "/outside-\(getpid())"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
