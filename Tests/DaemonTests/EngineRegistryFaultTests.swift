@@ -136,6 +136,23 @@ final class EngineRegistryFaultTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /fault-data && echo whole"])), "whole")
     }
 
+    func testDeniedTooManyAndTruncatedAreClearErrors() throws {
+        try seed("statuses")
+        let image = "\(Self.proxy)/statuses:latest"
+        let listed = ok(engine.docker(["images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]))
+        for (mode, expected) in [("denied", "denied"), ("toomany", "toomanyrequests"), ("truncate", "sha256:")] {
+            fault(mode)
+            let failed = engine.docker(["pull", image], timeout: 180)
+            XCTAssertNotEqual(failed.status, 0, "\(mode): \(failed)")
+            XCTAssertTrue(failed.stderr.lowercased().contains(expected), "\(mode): \(failed.stderr)")
+            XCTAssertEqual(ok(engine.docker(["images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])), listed,
+                           "\(mode): a failed pull must leave no image")
+        }
+        // Two rate-limit answers are waited out, as registries ask.
+        fault("toomany", count: 2)
+        ok(engine.docker(["pull", image], timeout: 180), "pull through two 429s")
+    }
+
     func testLayerThatEscapesIsRefusedAndLeavesNoImage() throws {
         let target = (Self.dir ?? "/tmp") + "/outside-\(getpid())"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
