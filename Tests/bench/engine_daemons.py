@@ -163,12 +163,13 @@ class Dockerd(Daemon):
     name = "dockerd"
     exes = ("dockerd", "containerd", "containerd-shim-runc-v2")
 
-    def __init__(self, root):
+    def __init__(self, root, insecure_registries=()):
         super().__init__(root)
         config = os.path.join(root, "daemon.json")
         with open(config, "w") as f:
             # dockerd 20.10 writes its trust key to /etc/docker/key.json unless told otherwise.
-            json.dump({"deprecated-key-path": os.path.join(root, "key.json")}, f)
+            json.dump({"deprecated-key-path": os.path.join(root, "key.json"),
+                       "insecure-registries": list(insecure_registries)}, f)
         # No --containerd: with no /run/containerd/containerd.sock dockerd starts its own
         # containerd with state under the exec root and data under the data root.
         self.proc = subprocess.Popen(
