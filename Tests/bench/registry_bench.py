@@ -22,7 +22,7 @@ import argparse, gzip, hashlib, io, json, os, shutil, socket, statistics, subpro
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from supervisor_bench import quiet, timed  # noqa: E402
-from engine_daemons import DOCKER_CLI, Berthd, Dockerd, HostState  # noqa: E402
+from engine_daemons import DOCKER_CLI, Berthd, Dockerd, HostState, UnixHTTP  # noqa: E402
 
 START_REGISTRY = os.path.join(HERE, "..", "fixtures", "start-registry.sh")
 
@@ -108,6 +108,34 @@ def curl_parallel(registry, digests):
     return t
 
 
+def timeline(d, image):
+    """One pull through the API with each progress message timed: {phase: (first, last) s} over all
+    layers, phases as Docker names them (Downloading, Download complete, Extracting, Pull complete)."""
+    quiet(d.docker("rmi", "-f", image), check=False)
+    repo, tag = image.rsplit(":", 1)
+    c = UnixHTTP(d.sock, 600)
+    phases = {}
+    t0 = time.perf_counter()
+    try:
+        c.request("POST", f"/images/create?fromImage={repo}&tag={tag}")
+        r = c.getresponse()
+        for line in r:
+            for part in line.split(b"\r\n"):
+                if not part.strip():
+                    continue
+                m = json.loads(part)
+                if "errorDetail" in m:
+                    raise RuntimeError(f"{d.name} pull: {m['errorDetail']}")
+                if "id" in m and "status" in m:
+                    t = time.perf_counter() - t0
+                    first, _ = phases.get(m["status"], (t, t))
+                    phases[m["status"]] = (first, t)
+    finally:
+        c.close()
+    phases["total"] = (0.0, time.perf_counter() - t0)
+    return phases
+
+
 def rotations(items, i):
     return items[i % len(items):] + items[:i % len(items)]
 
@@ -186,7 +214,7 @@ def main():
                 print(f"  run {i + 1} {name}: {res[name][-1]:.2f} s", file=sys.stderr)
 
         for d in daemons:
-            quiet(d.docker("pull", "-q", image), timeout=600)
+            res[f"timeline_{d.name}"] = timeline(d, image)
         for i in range(args.n):
             for who in rotations([d.name for d in daemons] + ["skopeo"], i):
                 reg = Registry(os.path.join(work, f"push{i}{who}"), push_port)
@@ -229,7 +257,7 @@ def report(daemons, res, size, args):
         print(f"  {d.name} {d.version}")
     print(f"{'':14}{'median s':>10}{'MB/s':>8}  runs")
     for k, v in res.items():
-        if v:
+        if v and not k.startswith("timeline"):
             m = median(v)
             print(f"{k:14}{m:10.2f}{size / 1e6 / m:8.0f}  " + " ".join(f"{x:.2f}" for x in v))
 
@@ -239,6 +267,10 @@ def report(daemons, res, size, args):
             print(f"{a}/{b}: {r:.2f} (goal <= {goal}: {'met' if r <= goal else 'NOT met'})")
     ratio("pull_berthd", "pull_dockerd", 0.7)
     ratio("pull_berthd", "pull_curl", 1.5)
+    for d in daemons:
+        ph = res.get(f"timeline_{d.name}", {})
+        print(f"{d.name} one pull, progress messages (first..last s after the request): " +
+              ", ".join(f"{k} {a:.2f}..{b:.2f}" for k, (a, b) in ph.items()))
     if res["push_dockerd"]:
         r = median(res["push_berthd"]) / median(res["push_dockerd"])
         print(f"push_berthd/push_dockerd: {r:.2f}")
