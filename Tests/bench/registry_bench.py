@@ -150,6 +150,7 @@ def main():
     ap.add_argument("-n", type=int, default=3, help="runs of each measurement (default 3)")
     ap.add_argument("--layers", type=int, default=5)
     ap.add_argument("--layer-mib", type=int, default=40)
+    ap.add_argument("--downloads", type=int, help="max-concurrent-downloads of both daemons (default theirs: 3)")
     ap.add_argument("--no-dockerd", action="store_true", help="leave dockerd out")
     ap.add_argument("--json", help="also write the raw results here")
     args = ap.parse_args()
@@ -185,9 +186,10 @@ def main():
         # The push target's port, fixed so dockerd can be told it is insecure; a fresh registry each run.
         push_port = free_port()
         push_addr = f"127.0.0.1:{push_port}"
-        daemons.append(Berthd(os.path.join(work, "b"), bindir))
+        extra = {"max-concurrent-downloads": args.downloads} if args.downloads else {}
+        daemons.append(Berthd(os.path.join(work, "b"), bindir, config=extra))
         if with_dockerd:
-            daemons.append(Dockerd(os.path.join(work, "d"), insecure_registries=[src.addr, push_addr]))
+            daemons.append(Dockerd(os.path.join(work, "d"), insecure_registries=[src.addr, push_addr], extra=extra))
         for d in daemons:
             d.version = quiet(d.docker("version", "--format", "{{.Server.Version}}")).stdout.strip()
 
