@@ -46,11 +46,12 @@ test-reference:
 	BERTH_TEST_RUNTIME=runc $(SWIFT) test --skip-build --filter 'LifecycleTests|DaemonTests' --skip 'Engine'
 	Tests/fixtures/cgroup-v1-only.sh env BERTH_TEST_RUNTIME=crun $(SWIFT) test --skip-build --filter 'LifecycleTests|DaemonTests' --skip 'Engine'
 
-# engine_bench.py compares berthd with dockerd when Debian's docker.io is installed (not in deps).
+# engine_bench.py and registry_bench.py compare berthd with dockerd when Debian's docker.io is installed (not in deps).
 bench: release
 	Tests/fixtures/cgroup-v1-only.sh python3 Tests/bench/runtime_bench.py --berth $(CURDIR)/$(RELEASE_BIN)/berth-runtime
 	python3 Tests/bench/supervisor_bench.py --bin $(CURDIR)/$(RELEASE_BIN)
 	python3 Tests/bench/engine_bench.py --bin $(CURDIR)/$(RELEASE_BIN)
+	python3 Tests/bench/registry_bench.py --bin $(CURDIR)/$(RELEASE_BIN)
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -136,10 +136,10 @@ class Berthd(Daemon):
     name = "berthd"
     exes = ("berthd", "berth-supervisor", "berth-shim")
 
-    def __init__(self, root, bindir):
+    def __init__(self, root, bindir, config=None):
         super().__init__(root)
         with open(os.path.join(root, "daemon.json"), "w") as f:
-            f.write("{}")
+            json.dump(config or {}, f)
         self.proc = subprocess.Popen(
             [os.path.join(bindir, "berthd"), "--data-root", os.path.join(root, "data"),
              "--exec-root", os.path.join(root, "exec"), "-H", self.host, "--pidfile", os.path.join(root, "d.pid"),
@@ -163,12 +163,13 @@ class Dockerd(Daemon):
     name = "dockerd"
     exes = ("dockerd", "containerd", "containerd-shim-runc-v2")
 
-    def __init__(self, root):
+    def __init__(self, root, insecure_registries=(), extra=None):
         super().__init__(root)
         config = os.path.join(root, "daemon.json")
         with open(config, "w") as f:
             # dockerd 20.10 writes its trust key to /etc/docker/key.json unless told otherwise.
-            json.dump({"deprecated-key-path": os.path.join(root, "key.json")}, f)
+            json.dump({"deprecated-key-path": os.path.join(root, "key.json"),
+                       "insecure-registries": list(insecure_registries), **(extra or {})}, f)
         # No --containerd: with no /run/containerd/containerd.sock dockerd starts its own
         # containerd with state under the exec root and data under the data root.
         self.proc = subprocess.Popen(
