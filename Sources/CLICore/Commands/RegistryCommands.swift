@@ -67,7 +67,7 @@ enum RegistryCommands {
                 inv.ctx.err.print("WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
             }
             var config = try DockerConfig.load(inv.ctx.environment)
-            let stored = config.credentials(domain)
+            let stored = try config.credentials(domain)
             guard let username = inv.flags.string("username") ?? stored?.username, !username.isEmpty,
                   let pass = password ?? (inv.flags.string("username") == nil ? stored?.password : nil), !pass.isEmpty else {
                 throw CLIError("Error: Cannot perform an interactive login from a non TTY device; give -u and -p or --password-stdin")
@@ -75,7 +75,7 @@ enum RegistryCommands {
             let body = JSONValue.object(JSONObject([("username", .string(username)), ("password", .string(pass)),
                                                     ("serveraddress", .string(DockerConfig.key(domain)))]))
             try inv.ctx.client().request("POST", "/auth", json: body)
-            config.set(domain, username: username, password: pass)
+            try config.set(domain, username: username, password: pass)
             try config.save()
             inv.ctx.out.print("Login Succeeded")
             return 0
@@ -86,12 +86,12 @@ enum RegistryCommands {
         Command("logout", usage: "[SERVER]", "Log out from a registry", args: .range(0, 1)) { inv in
             let domain = domain(inv.args)
             var config = try DockerConfig.load(inv.ctx.environment)
-            guard config.credentials(domain) != nil else {
+            guard (try? config.credentials(domain)) != nil else {
                 inv.ctx.out.print("Not logged in to \(DockerConfig.key(domain))")
                 return 0
             }
             inv.ctx.out.print("Removing login credentials for \(DockerConfig.key(domain))")
-            config.set(domain, username: nil, password: nil)
+            try config.set(domain, username: nil, password: nil)
             try config.save()
             return 0
         }
