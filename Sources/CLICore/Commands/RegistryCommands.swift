@@ -7,19 +7,24 @@ import LinuxSys
 enum RegistryCommands {
     static var pull: Command {
         Command("pull", usage: "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", args: .exact(1),
-                flags: [Flag("quiet", "q", .bool, "Suppress verbose output"),
+                flags: [Flag("all-tags", "a", .bool, "Download all tagged images in the repository"),
+                        Flag("quiet", "q", .bool, "Suppress verbose output"),
                         Flag("platform", nil, .string, "Set platform if server is multi-platform capable")]) { inv in
             guard Images.isValidReference(inv.args[0]) else { throw CLIError("invalid reference format") }
             let ref = ImageReference(inv.args[0])
+            let allTags = inv.flags.bool("all-tags")
+            // ImageReference fills in `latest`: only a tag written out conflicts with -a.
+            if allTags && (ref.digest != nil || inv.args[0].hasSuffix(":" + (ref.tag ?? ""))) { throw CLIError("tag can't be used with --all-tags/-a") }
             var q = Query()
             q.add("fromImage", ref.name)
-            q.add("tag", ref.apiTag)
+            // No tag at all asks berthd (as dockerd) for every tag.
+            q.add("tag", allTags ? "" : ref.apiTag)
             q.addIfNotEmpty("platform", inv.flags.string("platform"))
             let auth = try DockerConfig.load(inv.ctx.environment).registryAuthHeader(ref.domain)
             let stream = try inv.ctx.client().stream("POST", "/images/create", query: q, headers: [("X-Registry-Auth", auth)])
             let quiet = inv.flags.bool("quiet")
             try Progress.display(stream, to: quiet ? nil : inv.ctx.out)
-            inv.ctx.out.print(ref.name + (ref.digest.map { "@" + $0 } ?? ":" + (ref.tag ?? "latest")))
+            inv.ctx.out.print(allTags ? ref.name : ref.name + (ref.digest.map { "@" + $0 } ?? ":" + (ref.tag ?? "latest")))
             return 0
         }
     }
