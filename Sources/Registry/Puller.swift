@@ -59,6 +59,12 @@ public final class Puller: @unchecked Sendable {
     /// The repository path in the registry ("library/busybox" for docker.io's busybox).
     static func repository(_ r: Reference) -> String { r.path }
 
+    /// The tags of `ref`'s repository, as `docker pull --all-tags` pulls them.
+    public func tags(_ ref: Reference) throws(RegistryError) -> [String] {
+        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries)
+        return try client.tags(repository: Self.repository(ref), displayName: ref.familiarName)
+    }
+
     /// Fetches the manifest (and, for an index, the one for the wanted platform).
     /// For docker.io, each mirror is tried first (without the docker.io credentials); a
     /// mirror that fails or lacks the image is skipped, as dockerd does.

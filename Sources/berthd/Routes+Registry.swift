@@ -27,16 +27,38 @@ extension Daemon {
             do { options.platform = try Platform.parse(p) } catch { throw HTTPError(status: 400, message: error.description) }
         }
         let puller = Puller(store: images, options: options)
+        // As dockerd: neither tag nor digest (`docker pull --all-tags`) pulls every tag.
+        let allTags = tag == nil && ref.tag == nil && ref.digest == nil
         let resolved: ResolvedPull
-        do { resolved = try puller.resolve(ref) } catch {
+        var rest: [Reference] = []
+        do {
+            if allTags {
+                let tags = try puller.tags(ref)
+                guard let first = tags.first else {
+                    throw RegistryError.notFound("no tags found for \(ref.familiarName)")
+                }
+                resolved = try puller.resolve(try ref.withTag(first))
+                rest = try tags.dropFirst().map { t throws(ReferenceError) in try ref.withTag(t) }
+            } else {
+                resolved = try puller.resolve(ref)
+            }
+        } catch let error as RegistryError {
             throw HTTPError(status: error.httpStatus, message: Self.pullMessage(error, ref))
+        } catch {
+            throw HTTPError(status: 500, message: "\(error)")
         }
         let events = engine.events
+        let others = rest
         return .stream(headers: ["Content-Type": "application/json"]) { w in
             do {
-                _ = try puller.pull(resolved) { e in try? w.write(e.dockerJSON) }
-                events.publish(type: "image", action: "pull", id: resolved.reference.familiarString,
-                               attributes: ["name": resolved.reference.familiarString])
+                var next: ResolvedPull? = resolved
+                var pending = others[...]
+                while let r = next {
+                    _ = try puller.pull(r) { e in try? w.write(e.dockerJSON) }
+                    events.publish(type: "image", action: "pull", id: r.reference.familiarString,
+                                   attributes: ["name": r.reference.familiarString])
+                    next = try pending.popFirst().map { ref throws(RegistryError) in try puller.resolve(ref) }
+                }
             } catch {
                 try? w.write(PullEvent.error("\(error)").dockerJSON)
             }

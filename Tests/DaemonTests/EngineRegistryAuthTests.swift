@@ -156,6 +156,61 @@ final class EngineRegistryAuthTests: EngineTestCase {
         XCTAssertNotEqual(after.status, 0, "\(after)")
     }
 
+    /// With `credsStore` (and `credHelpers`, which wins for its server) in config.json, `berth login`
+    /// stores through `docker-credential-<name> store`, pull and push read through `get`, logout
+    /// runs `erase`; config.json keeps no secret, only an empty `auths` entry naming the server.
+    func testBerthCredentialHelpers() throws {
+        let address = Self.basicAddress
+        let configDir = engine.root + "/berth-helper-config", creds = engine.root + "/helper-creds.json"
+        try FileManager.default.createDirectory(atPath: configDir, withIntermediateDirectories: true)
+        let env = ["BERTH_HOST": engine.host, "DOCKER_CONFIG": configDir, "BERTHTEST_CREDS": creds,
+                   "PATH": Binaries.fixtures + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        func berth(_ args: [String], stdin: String? = nil) throws -> ChildResult {
+            ChildProcess.run(try EngineHarness.binary("berth"), args, stdin: stdin, environment: env, outputDir: engine.ioDir, timeout: 120)
+        }
+        func calls() -> [String] {
+            ((try? String(contentsOfFile: creds + ".log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        let image = "\(address)/secret/busybox:latest"
+        for config in [#"{"credsStore": "berthtest"}"#,
+                       #"{"credsStore": "absent-helper", "credHelpers": {"\#(address)": "berthtest"}}"#] {
+            try Data(config.utf8).write(to: URL(fileURLWithPath: configDir + "/config.json"))
+            try? FileManager.default.removeItem(atPath: creds + ".log")
+            let refused = try berth(["pull", image])
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.stderr.contains("pull access denied"), "nothing stored yet is anonymous: \(refused)")
+            XCTAssertEqual(calls(), ["get"])
+
+            XCTAssertEqual(ok(try berth(["login", address, "-u", Self.user, "--password-stdin"], stdin: Self.password + "\n")),
+                           "Login Succeeded")
+            let stored = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: creds))) as? [String: [String]]
+            XCTAssertEqual(stored?[address], [Self.user, Self.password])
+            let file = try String(contentsOfFile: configDir + "/config.json", encoding: .utf8)
+            XCTAssertFalse(file.contains(Data("\(Self.user):\(Self.password)".utf8).base64EncodedString()), file)
+            XCTAssertEqual((configJSON(configDir)["auths"] as? [String: Any])?[address] as? [String: String], [:], file)
+
+            XCTAssertTrue(ok(try berth(["pull", image]), "pull through the helper").contains("Pulling from secret/busybox"))
+            ok(engine.docker(["tag", "busybox", "\(address)/secret/helper-pushed:v1"]))
+            XCTAssertTrue(ok(try berth(["push", "\(address)/secret/helper-pushed:v1"]), "push").contains("v1: digest: sha256:"))
+            XCTAssertEqual(ok(try berth(["logout", address])), "Removing login credentials for \(address)")
+            XCTAssertEqual(calls().filter { $0 != "get" }, ["store", "erase"])
+            let erased = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: creds))) as? [String: [String]]
+            XCTAssertNil(erased?[address])
+            XCTAssertNotEqual(try berth(["pull", image]).status, 0, "a pull after logout is anonymous again")
+        }
+
+        // A configured helper that is not installed is an error that names it, not a silent anonymous pull.
+        try Data(#"{"credsStore": "absent-helper"}"#.utf8).write(to: URL(fileURLWithPath: configDir + "/config.json"))
+        let missing = try berth(["pull", image])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("docker-credential-absent-helper"), "\(missing)")
+    }
+
+    func configJSON(_ dir: String) -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: dir + "/config.json") else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+
     /// The SDK sends credentials as X-Registry-Auth too (auth_config).
     func testPythonSDKPullWithAuthConfig() throws {
         let address = Self.tokenAddress

@@ -20,8 +20,17 @@ struct DockerConfig {
         return DockerConfig(path: path, object: o)
     }
 
-    /// The stored user and password for `domain`.
-    func credentials(_ domain: String) -> (username: String, password: String)? {
+    /// The helper keeping `domain`'s credentials: `credHelpers[server]`, else `credsStore`.
+    func helper(_ domain: String) -> CredentialHelper? {
+        if case .object(let helpers)? = object["credHelpers"], case .string(let name)? = helpers[Self.key(domain)] ?? helpers[domain],
+           !name.isEmpty { return CredentialHelper(name: name) }
+        if case .string(let name)? = object["credsStore"], !name.isEmpty { return CredentialHelper(name: name) }
+        return nil
+    }
+
+    /// The stored user and password for `domain`, from its credential helper if it has one.
+    func credentials(_ domain: String) throws -> (username: String, password: String)? {
+        if let helper = helper(domain) { return try helper.get(Self.key(domain)) }
         guard case .object(let auths)? = object["auths"], case .object(let entry)? = auths[Self.key(domain)] ?? auths["https://" + domain],
               case .string(let auth)? = entry["auth"], let raw = Base64.decode(auth) else { return nil }
         let text = String(decoding: raw, as: UTF8.self)
@@ -29,10 +38,20 @@ struct DockerConfig {
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
-    mutating func set(_ domain: String, username: String?, password: String?) {
+    /// Stores (or with nil erases) `domain`'s credentials. With a helper, `auths` keeps only
+    /// an empty entry naming the server, as the docker CLI leaves it.
+    mutating func set(_ domain: String, username: String?, password: String?) throws {
         var auths: JSONObject
         if case .object(let a)? = object["auths"] { auths = a } else { auths = JSONObject() }
-        if let username, let password {
+        if let helper = helper(domain) {
+            if let username, let password {
+                try helper.store(Self.key(domain), username: username, password: password)
+                auths[Self.key(domain)] = .object(JSONObject())
+            } else {
+                try helper.erase(Self.key(domain))
+                auths[Self.key(domain)] = nil
+            }
+        } else if let username, let password {
             auths[Self.key(domain)] = .object(JSONObject([("auth", .string(Base64.encode(Array("\(username):\(password)".utf8))))]))
         } else {
             auths[Self.key(domain)] = nil
@@ -50,8 +69,8 @@ struct DockerConfig {
     }
 
     /// The X-Registry-Auth header for `domain`: base64url JSON, `{}` when nothing is stored.
-    func registryAuthHeader(_ domain: String) -> String {
-        guard let c = credentials(domain) else { return "e30=" }
+    func registryAuthHeader(_ domain: String) throws -> String {
+        guard let c = try credentials(domain) else { return "e30=" }
         let json = JSONValue.object(JSONObject([("username", .string(c.username)), ("password", .string(c.password)),
                                                 ("serveraddress", .string(Self.key(domain)))]))
         return String(Base64.encode(JSON.serialize(json)).map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })

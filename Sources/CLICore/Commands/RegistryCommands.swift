@@ -7,19 +7,24 @@ import LinuxSys
 enum RegistryCommands {
     static var pull: Command {
         Command("pull", usage: "[OPTIONS] NAME[:TAG|@DIGEST]", "Download an image from a registry", args: .exact(1),
-                flags: [Flag("quiet", "q", .bool, "Suppress verbose output"),
+                flags: [Flag("all-tags", "a", .bool, "Download all tagged images in the repository"),
+                        Flag("quiet", "q", .bool, "Suppress verbose output"),
                         Flag("platform", nil, .string, "Set platform if server is multi-platform capable")]) { inv in
             guard Images.isValidReference(inv.args[0]) else { throw CLIError("invalid reference format") }
             let ref = ImageReference(inv.args[0])
+            let allTags = inv.flags.bool("all-tags")
+            // ImageReference fills in `latest`: only a tag written out conflicts with -a.
+            if allTags && (ref.digest != nil || inv.args[0].hasSuffix(":" + (ref.tag ?? ""))) { throw CLIError("tag can't be used with --all-tags/-a") }
             var q = Query()
             q.add("fromImage", ref.name)
-            q.add("tag", ref.apiTag)
+            // No tag at all asks berthd (as dockerd) for every tag.
+            q.add("tag", allTags ? "" : ref.apiTag)
             q.addIfNotEmpty("platform", inv.flags.string("platform"))
             let auth = try DockerConfig.load(inv.ctx.environment).registryAuthHeader(ref.domain)
             let stream = try inv.ctx.client().stream("POST", "/images/create", query: q, headers: [("X-Registry-Auth", auth)])
             let quiet = inv.flags.bool("quiet")
             try Progress.display(stream, to: quiet ? nil : inv.ctx.out)
-            inv.ctx.out.print(ref.name + (ref.digest.map { "@" + $0 } ?? ":" + (ref.tag ?? "latest")))
+            inv.ctx.out.print(allTags ? ref.name : ref.name + (ref.digest.map { "@" + $0 } ?? ":" + (ref.tag ?? "latest")))
             return 0
         }
     }
@@ -67,7 +72,7 @@ enum RegistryCommands {
                 inv.ctx.err.print("WARNING! Using --password via the CLI is insecure. Use --password-stdin.")
             }
             var config = try DockerConfig.load(inv.ctx.environment)
-            let stored = config.credentials(domain)
+            let stored = try config.credentials(domain)
             guard let username = inv.flags.string("username") ?? stored?.username, !username.isEmpty,
                   let pass = password ?? (inv.flags.string("username") == nil ? stored?.password : nil), !pass.isEmpty else {
                 throw CLIError("Error: Cannot perform an interactive login from a non TTY device; give -u and -p or --password-stdin")
@@ -75,7 +80,7 @@ enum RegistryCommands {
             let body = JSONValue.object(JSONObject([("username", .string(username)), ("password", .string(pass)),
                                                     ("serveraddress", .string(DockerConfig.key(domain)))]))
             try inv.ctx.client().request("POST", "/auth", json: body)
-            config.set(domain, username: username, password: pass)
+            try config.set(domain, username: username, password: pass)
             try config.save()
             inv.ctx.out.print("Login Succeeded")
             return 0
@@ -86,12 +91,12 @@ enum RegistryCommands {
         Command("logout", usage: "[SERVER]", "Log out from a registry", args: .range(0, 1)) { inv in
             let domain = domain(inv.args)
             var config = try DockerConfig.load(inv.ctx.environment)
-            guard config.credentials(domain) != nil else {
+            guard (try? config.credentials(domain)) != nil else {
                 inv.ctx.out.print("Not logged in to \(DockerConfig.key(domain))")
                 return 0
             }
             inv.ctx.out.print("Removing login credentials for \(DockerConfig.key(domain))")
-            config.set(domain, username: nil, password: nil)
+            try config.set(domain, username: nil, password: nil)
             try config.save()
             return 0
         }
