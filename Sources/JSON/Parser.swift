@@ -196,22 +196,7 @@ struct Parser {
         pos += 2
     }
 
-    func hex4(at i: Int) -> UInt16? {
-        guard i + 3 < b.count else { return nil }
-        var v: UInt16 = 0
-        for k in i..<(i + 4) {
-            let c = b[k]
-            let d: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            v = v << 4 | UInt16(d)
-        }
-        return v
-    }
+    func hex4(at i: Int) -> UInt16? { JSONEscapes.hex4(UnsafeRawBufferPointer(b), at: i) }
 
     func hexText(_ v: UInt16) -> String {
         let s = String(v, radix: 16, uppercase: true)
@@ -328,5 +313,26 @@ func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
         out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
         out.append(UInt8(0x80 | (scalar & 0x3F)))
+    }
+}
+
+/// Pieces of JSON's string syntax that other fast paths (the json-file log reader) share.
+public enum JSONEscapes {
+    /// The four hex digits of a `\uXXXX` escape starting at `at`; nil when they are not.
+    public static func hex4(_ b: UnsafeRawBufferPointer, at: Int) -> UInt16? {
+        guard at >= 0, at + 4 <= b.count else { return nil }
+        var v: UInt16 = 0
+        for k in at..<(at + 4) {
+            let c = b[k]
+            let d: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            v = v << 4 | UInt16(d)
+        }
+        return v
     }
 }

@@ -120,7 +120,7 @@ extension LogReader {
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard let unit = hex4(b, pos + 2), !(0xD800...0xDFFF).contains(unit),
+                    guard let unit = JSONEscapes.hex4(b, at: pos + 2), !(0xD800...0xDFFF).contains(unit),
                           let scalar = Unicode.Scalar(unit), let encoded = UTF8.encode(scalar) else { return nil }
                     out.append(contentsOf: encoded)
                     pos += 4
@@ -135,23 +135,6 @@ extension LogReader {
             pos += 1
         }
         return nil
-    }
-
-    private static func hex4(_ b: UnsafeRawBufferPointer, _ at: Int) -> UInt16? {
-        guard at + 4 <= b.count else { return nil }
-        var v: UInt16 = 0
-        for i in at..<(at + 4) {
-            let c = b[i]
-            let d: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            v = v << 4 | UInt16(d)
-        }
-        return v
     }
 }
 
