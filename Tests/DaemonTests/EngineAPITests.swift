@@ -84,6 +84,10 @@ final class EngineAPITests: EngineTestCase {
         ok(engine.docker(["run", "-d", "--name", running, "-m", "32m", "busybox", "sleep", "1000"]))
         let stats = ok(engine.docker(["stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}} {{.PIDs}}", running]))
         XCTAssertTrue(stats.hasPrefix("\(running) ") && stats.contains("/ 32MiB") && stats.hasSuffix(" 1"), stats)
+        // The streamed form: one JSON document a second until the client leaves.
+        let streamed = engine.curl(["-s", "-N", "--max-time", "2.5", "http://d/containers/\(running)/stats"])
+        let samples = streamed.stdout.split(separator: "\n").filter { $0.contains("\"memory_stats\"") }
+        XCTAssertGreaterThanOrEqual(samples.count, 2, streamed.stdout)
         let top = ok(engine.docker(["top", running]))
         XCTAssertTrue(top.contains("sleep 1000"), top)
         ok(engine.docker(["update", "--memory", "48m", "--memory-swap", "96m", running]))
