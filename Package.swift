@@ -9,8 +9,8 @@ import Foundation
 // executable pages get mapped, a lower peak RSS for the runtime and a lower idle RSS for
 // each per-container shim. Names the binary no longer has are ignored, so a stale order
 // file costs only locality; a missing one is skipped.
-func staticExe(_ target: String) -> [LinkerSetting] {
-    var flags = ["-static-executable", "-use-ld=lld"]
+func staticExe(_ target: String, static: Bool = true) -> [LinkerSetting] {
+    var flags = [`static` ? "-static-executable" : "-static-stdlib", "-use-ld=lld"]
     let order = "\(Context.packageDirectory)/Sources/\(target)/startup.order"
     if FileManager.default.fileExists(atPath: order) {
         flags += ["-Xlinker", "--symbol-ordering-file=\(order)", "-Xlinker", "--no-warn-symbol-ordering"]
@@ -60,6 +60,11 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         // The distribution API v2 client (plain HTTP for now) and pull/push into the image store.
         .target(name: "Registry", dependencies: ["Images", "Digest", "JSON", "LinuxSys"], swiftSettings: runtimeSwift),
+        // HTTPS for the registry client through URLSession. The only module that links
+        // Foundation (and, through URLSession, the system's libcurl): berthd alone uses it,
+        // which makes berthd a dynamically linked executable with a static Swift stdlib.
+        .target(name: "HTTPSTransport", dependencies: ["Registry", "LinuxSys"],
+                swiftSettings: [.unsafeFlags(["-static-stdlib"])]),
         // The Docker Engine API's request and response shapes, shared by berthd and the berth CLI.
         .target(name: "DockerAPI", dependencies: ["JSON"]),
         // A Docker container's configuration turned into an OCI spec, as dockerd does it.
@@ -88,9 +93,9 @@ let package = Package(
         // berthd's container logic, free of HTTP: the API layer in berthd maps onto it.
         .target(name: "EngineCore", dependencies: ["DockerAPI", "ContainerSpec", "Archive", "SupervisorAPI", "ShimAPI", "Wire",
                                                    "OCISpec", "Cgroups", "LinuxSys", "JSON", "CLinux"]),
-        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "Registry", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
+        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "Registry", "HTTPSTransport", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
                                                          "Wire", "LinuxSys", "JSON"],
-                         linkerSettings: staticExe("berthd")),
+                         linkerSettings: staticExe("berthd", static: false)),
         // The docker-compatible CLI: verbs, flags, Go templates, tables (CLICore); `berth` is its main.
         .target(name: "CLICore", dependencies: ["APIClient", "Archive", "JSON", "LinuxSys", "CLinux"], swiftSettings: runtimeSwift),
         .executableTarget(name: "berth", dependencies: ["CLICore"],

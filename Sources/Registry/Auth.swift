@@ -58,11 +58,15 @@ public struct AuthChallenge: Sendable, Equatable {
 /// scope until it expires.
 final class Authenticator: @unchecked Sendable {
     let credentials: RegistryCredentials?
+    let transports: Transports
     private let lock = Lock()
     private var tokens: [String: (header: String, expires: Double)] = [:]
     private var basic = false
 
-    init(credentials: RegistryCredentials?) { self.credentials = credentials }
+    init(credentials: RegistryCredentials?, transports: Transports) {
+        self.credentials = credentials
+        self.transports = transports
+    }
 
     /// The Authorization header to send for `scope`, if one is known.
     func header(scope: String) -> String? {
@@ -107,7 +111,7 @@ final class Authenticator: @unchecked Sendable {
         if !query.isEmpty { url.target += (url.target.contains("?") ? "&" : "?") + query.joined(separator: "&") }
         var headers: [(String, String)] = [("Accept", "application/json")]
         if let c = credentials { headers.append(("Authorization", c.basicHeader)) }
-        let resp = try HTTPClient.send(HTTPClientRequest("GET", url, headers: headers))
+        let resp = try transports.send(HTTPClientRequest("GET", url, headers: headers))
         defer { resp.close() }
         let body = try resp.readBody(limit: 1 << 20)
         if resp.status == 401 || resp.status == 403 {

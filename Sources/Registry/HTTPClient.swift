@@ -24,7 +24,7 @@ public struct HTTPClientRequest: Sendable {
 /// A response whose body is read as it arrives (Content-Length, chunked or until close).
 /// A body that ends early throws a transport error, so a truncated blob is never taken
 /// for a whole one.
-public final class HTTPClientResponse: ByteSource {
+public final class HTTPClientResponse: TransportResponse {
     public let status: Int
     public let headers: [(String, String)]
     private let connection: HTTPConnection
@@ -41,14 +41,6 @@ public final class HTTPClientResponse: ByteSource {
         self.framing = framing
         if case .length(0) = framing { done = true }
     }
-
-    public func header(_ name: String) -> String? {
-        let l = name.lowercased()
-        return headers.first { $0.0.lowercased() == l }?.1
-    }
-
-    /// The Content-Length header (also on HEAD answers, whose body is empty).
-    public var contentLength: Int64? { header("content-length").flatMap { Int64($0) } }
 
     public func close() { connection.close() }
 
@@ -89,16 +81,9 @@ public final class HTTPClientResponse: ByteSource {
             return n
         }
     }
-
-    /// The whole body, refusing more than `limit` bytes (manifests, tokens, errors).
-    public func readBody(limit: Int = 8 << 20) throws(RegistryError) -> [UInt8] {
-        do { return try readAll(limit: limit) } catch let e as RegistryError { throw e } catch {
-            throw .transport("read registry response: \(error)")
-        }
-    }
 }
 
-/// A minimal HTTP/1.1 client: one connection per request (`Connection: close`), which
+/// A minimal plain-HTTP/1.1 client: one connection per request (`Connection: close`), which
 /// keeps broken connections from leaking into the next request and costs one loopback
 /// handshake per blob.
 public enum HTTPClient {

@@ -1,30 +1,41 @@
-/// An absolute http URL split into what a request needs. https is refused for now: this
-/// client speaks plain HTTP only (loopback and insecure registries).
+/// An absolute http or https URL split into what a request needs.
 public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
+    /// "http" or "https".
+    public var scheme: String
     public var host: String
     public var port: UInt16
     /// Path and query, starting with "/".
     public var target: String
 
-    public init(host: String, port: UInt16, target: String) {
+    public init(scheme: String = "http", host: String, port: UInt16, target: String) {
+        self.scheme = scheme
         self.host = host
         self.port = port
         self.target = target
     }
 
-    /// `http://host[:port]/path?query`; https gives the "not supported yet" error.
+    public var isSecure: Bool { scheme == "https" }
+
+    static func defaultPort(_ scheme: String) -> UInt16 { scheme == "https" ? 443 : 80 }
+
+    /// `http[s]://host[:port]/path?query`.
     public init(parsing text: String) throws(RegistryError) {
         var rest = Substring(text)
-        if rest.lowercased().hasPrefix("https://") {
-            throw .unsupported("https registries are not supported yet (\(text)); use a plain-HTTP registry on 127.0.0.0/8 or one listed in insecure-registries")
+        let lower = rest.lowercased()
+        if lower.hasPrefix("https://") {
+            scheme = "https"
+            rest = rest.dropFirst(8)
+        } else if lower.hasPrefix("http://") {
+            scheme = "http"
+            rest = rest.dropFirst(7)
+        } else {
+            throw .invalid("invalid URL \"\(text)\": only http:// and https:// are supported")
         }
-        guard rest.lowercased().hasPrefix("http://") else { throw .invalid("invalid URL \"\(text)\": only http:// is supported") }
-        rest = rest.dropFirst(7)
         let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = rest[..<slash]
         var t = String(rest[slash...])
         if t.isEmpty { t = "/" } else if t.hasPrefix("?") { t = "/" + t }
-        let (h, p) = try HTTPURL.splitHostPort(String(authority), defaultPort: 80)
+        let (h, p) = try HTTPURL.splitHostPort(String(authority), defaultPort: HTTPURL.defaultPort(scheme))
         host = h
         port = p
         target = t
@@ -48,18 +59,32 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
         return (String(s[..<colon]), p)
     }
 
-    /// The Host header value.
+    /// The Host header value: the port only when it is not the scheme's default.
     public var authority: String {
         let h = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? h : "\(h):\(port)"
+        return port == HTTPURL.defaultPort(scheme) ? h : "\(h):\(port)"
     }
 
-    public var description: String { "http://\(authority)\(target)" }
+    public var description: String { "\(scheme)://\(authority)\(target)" }
 
-    /// A Location header resolved against this URL.
+    /// Same scheme, host and port: credentials for the registry may be sent.
+    public func sameOrigin(_ other: HTTPURL) -> Bool {
+        scheme == other.scheme && host == other.host && port == other.port
+    }
+
+    /// This URL with another path and query.
+    public func with(target: String) -> HTTPURL { HTTPURL(scheme: scheme, host: host, port: port, target: target) }
+
+    /// A Location header resolved against this URL: absolute, scheme-relative (`//host/x`),
+    /// absolute-path or relative to this URL's path.
     public func resolving(_ location: String) throws(RegistryError) -> HTTPURL {
-        if location.hasPrefix("/") { return HTTPURL(host: host, port: port, target: location) }
-        return try HTTPURL(parsing: location)
+        if location.hasPrefix("//") { return try HTTPURL(parsing: scheme + ":" + location) }
+        if location.hasPrefix("/") { return with(target: location) }
+        let lower = location.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") { return try HTTPURL(parsing: location) }
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+        let dir = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "/"
+        return with(target: dir + location)
     }
 
     /// `%`-escapes a query value (RFC 3986 unreserved characters pass).

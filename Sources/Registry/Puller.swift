@@ -13,14 +13,17 @@ public struct PullOptions: Sendable {
     public var insecureRegistries: [String]
     /// daemon.json `registry-mirrors` (`http://host:port`): tried in order before docker.io.
     public var mirrors: [String]
+    /// How registries are reached (berthd adds its HTTPS transport).
+    public var transports: Transports
 
     public init(platform: Platform = .host, maxConcurrentDownloads: Int = 3, credentials: RegistryCredentials? = nil,
-                insecureRegistries: [String] = [], mirrors: [String] = []) {
+                insecureRegistries: [String] = [], mirrors: [String] = [], transports: Transports = Transports()) {
         self.platform = platform
         self.maxConcurrentDownloads = maxConcurrentDownloads
         self.credentials = credentials
         self.insecureRegistries = insecureRegistries
         self.mirrors = mirrors
+        self.transports = transports
     }
 }
 
@@ -61,7 +64,8 @@ public final class Puller: @unchecked Sendable {
 
     /// The tags of `ref`'s repository, as `docker pull --all-tags` pulls them.
     public func tags(_ ref: Reference) throws(RegistryError) -> [String] {
-        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries)
+        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries,
+                                        transports: options.transports)
         return try client.tags(repository: Self.repository(ref), displayName: ref.familiarName)
     }
 
@@ -75,12 +79,14 @@ public final class Puller: @unchecked Sendable {
                 let domain = AuthConfig.domain(ofServer: mirror)
                 let plain = mirror.lowercased().hasPrefix("http://") ? [domain] : []
                 guard domain != Reference.defaultDomain,
-                      let client = try? RegistryClient(domain: domain, insecure: options.insecureRegistries + plain),
+                      let client = try? RegistryClient(domain: domain, insecure: options.insecureRegistries + plain,
+                                                            transports: options.transports),
                       let resolved = try? resolve(ref, client) else { continue }
                 return resolved
             }
         }
-        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries)
+        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries,
+                                        transports: options.transports)
         return try resolve(ref, client)
     }
 

@@ -23,7 +23,8 @@ public final class Pusher: @unchecked Sendable {
         guard let tag = ref.tag else { throw .invalid("push needs a tag: \(ref)") }
         let image: DistributableImage
         do { image = try store.distributable(ref.familiarString) } catch { throw .store(error) }
-        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries)
+        let client = try RegistryClient(domain: ref.domain, credentials: options.credentials, insecure: options.insecureRegistries,
+                                        transports: options.transports)
         let repo = ref.path
         progress(.status("The push refers to repository [\(ref.name)]"))
         let (manifestBytes, mediaType) = try manifest(for: image)

@@ -3,8 +3,8 @@ extension RegistryClient {
     /// (basic, or a token fetched with the credentials, no scope); a refusal is
     /// `.unauthorized` with dockerd's "login attempt ... failed" text.
     public func login() throws(RegistryError) {
-        let endpoint = "http://\(base.authority)/v2/"
-        let resp: HTTPClientResponse
+        let endpoint = base.with(target: "/v2/").description
+        let resp: any TransportResponse
         do { resp = try request("GET", "/v2/", scope: "") } catch {
             if case .unauthorized(let m) = error { throw .unauthorized("login attempt to \(endpoint) failed: \(m)") }
             throw error

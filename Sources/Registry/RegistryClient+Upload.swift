@@ -13,11 +13,10 @@ extension RegistryClient {
                 throw failure(start, "start upload of blob \(digest) to \(domain)/\(repository)")
             }
             start.close()
-            var url = try HTTPURL(host: base.host, port: base.port, target: "/").resolving(location)
+            var url = try base.resolving(location)
             url.target += (url.target.contains("?") ? "&" : "?") + "digest=" + HTTPURL.escape(digest.encoded)
-            var headers: [(String, String)] = [("Content-Type", "application/octet-stream")]
-            if let a = auth.header(scope: Self.scope(repository, push: true)) { headers.append(("Authorization", a)) }
-            let resp = try HTTPClient.send(HTTPClientRequest("PUT", url, headers: headers), body: try open(), length: size)
+            let resp = try request("PUT", url.description, headers: [("Content-Type", "application/octet-stream")],
+                                   stream: try open(), length: size, scope: Self.scope(repository, push: true))
             defer { resp.close() }
             guard resp.status == 201 else { throw failure(resp, "upload blob \(digest) to \(domain)/\(repository)") }
         }

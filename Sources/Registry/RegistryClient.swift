@@ -12,32 +12,39 @@ public struct FetchedManifest: Sendable {
 }
 
 /// The distribution API v2 of one registry (`127.0.0.1:5000`, `docker.io`, ...): manifests,
-/// blobs and uploads, with authentication handled on the way. Plain HTTP only for now:
-/// registries on loopback and those listed as insecure.
+/// blobs and uploads, with authentication handled on the way. Registries are reached over
+/// HTTPS, except loopback ones and those listed as insecure, which get plain HTTP (and
+/// HTTPS after all when they answer that they speak only TLS).
 public final class RegistryClient: @unchecked Sendable {
     /// The registry as references name it.
     public let domain: String
-    let base: HTTPURL
     let auth: Authenticator
-    /// Set for registries that must be reached over https; requests then fail with this.
-    private let httpsOnly: RegistryError?
+    let transports: Transports
+    private let lock = Lock()
+    private var currentBase: HTTPURL
+
+    /// Scheme, host and port of the registry's API (target "/").
+    var base: HTTPURL { lock.with { currentBase } }
 
     public static let manifestAccept = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList,
                                         MediaType.dockerManifest].joined(separator: ", ")
 
     /// `insecure` lists registries (host or host:port) to reach over plain HTTP besides
-    /// loopback ones, as daemon.json's `insecure-registries`.
-    public init(domain: String, credentials: RegistryCredentials? = nil, insecure: [String] = []) throws(RegistryError) {
+    /// loopback ones, as daemon.json's `insecure-registries`; `transports.secure` is what
+    /// reaches the others.
+    public init(domain: String, credentials: RegistryCredentials? = nil, insecure: [String] = [],
+                transports: Transports = Transports()) throws(RegistryError) {
         self.domain = domain
-        auth = Authenticator(credentials: credentials)
-        let server = domain == Reference.defaultDomain ? "registry-1.docker.io" : domain
-        let (host, port) = try HTTPURL.splitHostPort(server, defaultPort: 80)
-        base = HTTPURL(host: host, port: port, target: "/")
-        if RegistryClient.isInsecure(domain: domain, host: host, insecure: insecure) {
-            httpsOnly = nil
-        } else {
-            httpsOnly = .unsupported("https registries are not supported yet: \(domain) is not on 127.0.0.0/8 nor listed in insecure-registries")
+        self.transports = transports
+        auth = Authenticator(credentials: credentials, transports: transports)
+        if domain == Reference.defaultDomain {
+            currentBase = transports.dockerIO.with(target: "/")
+            return
         }
+        let scheme = RegistryClient.isInsecure(domain: domain, host: (try? HTTPURL.splitHostPort(domain, defaultPort: 443))?.0 ?? domain,
+                                               insecure: insecure) ? "http" : "https"
+        let (host, port) = try HTTPURL.splitHostPort(domain, defaultPort: HTTPURL.defaultPort(scheme))
+        currentBase = HTTPURL(scheme: scheme, host: host, port: port, target: "/")
     }
 
     static func isInsecure(domain: String, host: String, insecure: [String]) -> Bool {
@@ -53,18 +60,29 @@ public final class RegistryClient: @unchecked Sendable {
     // MARK: requests
 
     /// Sends a request to the registry, answering auth challenges once and following
-    /// redirects (blob storage behind a CDN); the caller reads and closes the response.
+    /// redirects (blob storage behind a CDN, credentials not sent there); the caller reads
+    /// and closes the response. `target` is a path or an absolute URL (upload locations).
     func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                 scope: String) throws(RegistryError) -> HTTPClientResponse {
-        if let httpsOnly { throw httpsOnly }
-        var url = HTTPURL(host: base.host, port: base.port, target: target)
+                 stream: ByteSource? = nil, length: Int64 = 0, scope: String) throws(RegistryError) -> any TransportResponse {
+        var url = try base.resolving(target)
         var authorized = false
         var redirects = 0
+        var upgraded = false
         while true {
             var h = headers
             let sameHost = url.host == base.host && url.port == base.port
             if sameHost, let a = auth.header(scope: scope) { h.append(("Authorization", a)) }
-            let resp = try HTTPClient.send(HTTPClientRequest(method, url, headers: h, body: body))
+            let resp = try transports.send(HTTPClientRequest(method, url, headers: h, body: body), body: stream, length: length)
+            if resp.status == 400 && !url.isSecure && sameHost && !upgraded && transports.secure != nil && speaksOnlyTLS(resp, url) {
+                // An insecure registry that speaks only TLS: HTTPS from now on, as dockerd
+                // falls back between the two for insecure registries.
+                resp.close()
+                upgraded = true
+                let secure = HTTPURL(scheme: "https", host: url.host, port: url.port, target: "/")
+                lock.with { currentBase = secure }
+                url = secure.with(target: url.target)
+                continue
+            }
             if resp.status == 401 && sameHost && !authorized {
                 resp.close()
                 authorized = true
@@ -85,8 +103,18 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
+    /// Whether a 400 came from a TLS server that got plain HTTP (Go's servers answer "Client
+    /// sent an HTTP request to an HTTPS server."). HEAD answers carry no text: ask /v2/.
+    private func speaksOnlyTLS(_ resp: any TransportResponse, _ url: HTTPURL) -> Bool {
+        let marker = "HTTP request to an HTTPS server"
+        if let text = try? resp.readBody(limit: 4096), String(decoding: text, as: UTF8.self).contains(marker) { return true }
+        guard let probe = try? transports.send(HTTPClientRequest("GET", url.with(target: "/v2/"))) else { return false }
+        defer { probe.close() }
+        return probe.status == 400 && (try? probe.readBody(limit: 4096)).map { String(decoding: $0, as: UTF8.self).contains(marker) } == true
+    }
+
     /// The error a non-success answer stands for, with the registry's own error text.
-    func failure(_ resp: HTTPClientResponse, _ what: String) -> RegistryError {
+    func failure(_ resp: any TransportResponse, _ what: String) -> RegistryError {
         let body = (try? resp.readBody(limit: 64 << 10)) ?? []
         resp.close()
         // A HEAD answer has no body: say what the status means, in the registry's words.

@@ -14,14 +14,17 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable, Sendable {
     case notFound(String)
     /// What the registry sent is wrong: digest or size mismatch, bad JSON, bad headers.
     case invalid(String)
-    /// Something this client does not do (https, zstd, schema 1).
+    /// Something this client does not do (zstd, schema 1).
     case unsupported(String)
+    /// The TLS handshake or the certificate check failed: retrying cannot help.
+    case tls(String)
     /// The local store failed.
     case store(ImageError)
 
     public var description: String {
         switch self {
-        case .transport(let m), .status(_, let m), .unauthorized(let m), .notFound(let m), .invalid(let m), .unsupported(let m):
+        case .transport(let m), .status(_, let m), .unauthorized(let m), .notFound(let m), .invalid(let m), .unsupported(let m),
+             .tls(let m):
             return m
         case .store(let e): return e.description
         }
@@ -42,7 +45,7 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable, Sendable {
         case .notFound, .unauthorized: return 404
         case .invalid, .unsupported: return 400
         case .status(let code, _): return code == 429 ? 429 : 500
-        case .transport: return 500
+        case .transport, .tls: return 500
         case .store(let e):
             switch e {
             case .notFound: return 404

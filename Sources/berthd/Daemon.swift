@@ -3,6 +3,8 @@ import LinuxSys
 import HTTP
 import EngineCore
 import Images
+import Registry
+import HTTPSTransport
 
 /// berthd as a whole: the engine, the image store, the supervisor link and the API
 /// server on every `-H` address.
@@ -18,6 +20,8 @@ final class Daemon: @unchecked Sendable {
     let imageAdapter: ImageAdapter
     let supervisor: SupervisorLink
     let router = Router()
+    /// HTTPS to registries (URLSession), made on the first pull or push that needs it.
+    let registryTransports: Transports
     let server: HTTPServer
     let started = WallTime.now()
     var unixSockets: [String] = []
@@ -55,6 +59,12 @@ final class Daemon: @unchecked Sendable {
         // for power-loss safety that dockerd does not offer either.
         images.layers.durable = false
         imageAdapter = ImageAdapter(images)
+        let dockerIO: HTTPURL
+        do { dockerIO = try HTTPURL(parsing: o.dockerIOServer) } catch {
+            throw RuntimeError("invalid docker-io-server \"\(o.dockerIOServer)\": \(error)")
+        }
+        // HTTPS to registries (URLSession) is set up by the first pull or push that needs it.
+        registryTransports = Transports(secure: LazyTransport { URLSessionTransport() }, dockerIO: dockerIO)
 
         var eo = ContainerEngine.Options(dataRoot: o.dataRoot, execRoot: o.execRoot, defaultRuntime: o.defaultRuntime, runtimes: runtimes)
         eo.dns = o.dns; eo.dnsSearch = o.dnsSearch; eo.dnsOptions = o.dnsOptions
@@ -147,7 +157,7 @@ final class Daemon: @unchecked Sendable {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         guard n > 0 else { return "/usr/local/bin" }
-        return FileIO.parent(of: String(cString: buf))
+        return FileIO.parent(of: String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     static func which(_ name: String) -> String? {

@@ -25,6 +25,9 @@ struct DaemonOptions {
     var insecureRegistries: [String] = []
     var registryMirrors: [String] = []
     var maxConcurrentDownloads = 3
+    /// Where docker.io's API is served (berth's own setting: an internal registry for an
+    /// air-gapped host; the tests point it at a dead loopback port so nothing leaves the machine).
+    var dockerIOServer = "https://registry-1.docker.io"
 
     static let usage = """
     Usage:  berthd [OPTIONS]
@@ -93,6 +96,7 @@ struct DaemonOptions {
             case "--seccomp-profile": o.seccompProfile = try value(flag, inline); explicit.insert("seccomp-profile")
             case "--insecure-registry": o.insecureRegistries.append(try value(flag, inline)); explicit.insert("insecure-registries")
             case "--registry-mirror": o.registryMirrors.append(try value(flag, inline)); explicit.insert("registry-mirrors")
+            case "--docker-io-server": o.dockerIOServer = try value(flag, inline); explicit.insert("docker-io-server")
             case "--max-concurrent-downloads":
                 let v = try value(flag, inline)
                 guard let n = Int(v), n > 0 else { throw RuntimeError("invalid --max-concurrent-downloads \"\(v)\": a positive number is needed") }
@@ -137,6 +141,7 @@ struct DaemonOptions {
         if !explicit.contains("seccomp-profile"), let s = o["seccomp-profile"]?.text { seccompProfile = s }
         if !explicit.contains("insecure-registries"), let s = strings("insecure-registries") { insecureRegistries = s }
         if !explicit.contains("registry-mirrors"), let s = strings("registry-mirrors") { registryMirrors = s }
+        if !explicit.contains("docker-io-server"), let s = o["docker-io-server"]?.text { dockerIOServer = s }
         if !explicit.contains("max-concurrent-downloads"), case .number(let num)? = o["max-concurrent-downloads"] {
             guard let n = num.int64Value, n >= 1 else { throw RuntimeError("unable to configure the daemon with file \(configFile): max-concurrent-downloads must be at least 1") }
             maxConcurrentDownloads = Int(n)

@@ -1,5 +1,6 @@
 import HTTP
 import JSON
+import HTTPSTransport
 import Registry
 
 extension Daemon {
@@ -8,7 +9,8 @@ extension Daemon {
     func registryOptions(_ req: HTTPRequest) -> PullOptions {
         PullOptions(maxConcurrentDownloads: options.maxConcurrentDownloads,
                     credentials: AuthConfig.fromHeader(req.headers["X-Registry-Auth"])?.credentials,
-                    insecureRegistries: options.insecureRegistries, mirrors: options.registryMirrors)
+                    insecureRegistries: options.insecureRegistries, mirrors: options.registryMirrors,
+                    transports: registryTransports)
     }
 
     private struct AuthResponse: Encodable {
@@ -27,7 +29,8 @@ extension Daemon {
         }
         let domain = AuthConfig.domain(ofServer: config.serveraddress)
         do {
-            try RegistryClient(domain: domain, credentials: credentials, insecure: options.insecureRegistries).login()
+            try RegistryClient(domain: domain, credentials: credentials, insecure: options.insecureRegistries,
+                               transports: registryTransports).login()
         } catch {
             if case .unauthorized(let m) = error { throw HTTPError(status: 401, message: m) }
             throw HTTPError(status: error.httpStatus == 404 ? 500 : error.httpStatus, message: error.description)

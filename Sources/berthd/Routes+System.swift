@@ -88,7 +88,7 @@ extension Daemon {
             ("RegistryConfig", .object(JSONObject([("InsecureRegistryCIDRs", .array([s("127.0.0.0/8")])),
                                                    ("IndexConfigs", .object(JSONObject())), ("Mirrors", .array([]))]))),
             ("NCPU", n(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))), ("MemTotal", n(mem)),
-            ("DockerRootDir", s(options.dataRoot)), ("Name", s(String(cString: host))), ("Labels", .array([])),
+            ("DockerRootDir", s(options.dataRoot)), ("Name", s(host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })), ("Labels", .array([])),
             ("ExperimentalBuild", b(false)), ("ServerVersion", s(Self.version)), ("Runtimes", .object(runtimes)),
             ("DefaultRuntime", s(options.defaultRuntime)), ("LiveRestoreEnabled", b(true)), ("Isolation", s("")),
             ("InitBinary", s("docker-init")), ("SecurityOptions", .array([s("name=seccomp,profile=builtin")])),

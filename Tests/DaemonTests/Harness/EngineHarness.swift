@@ -14,6 +14,8 @@ final class EngineHarness: @unchecked Sendable {
     let ioDir: String
     var daemon: ChildProcess?
     var extraArgs: [String]
+    /// A command berthd runs under (nsenter into a test's network namespace, ...).
+    var wrapper: [String]
 
     /// The image fixtures, made once per test run.
     static let imageDir: Result<String, HarnessError> = {
@@ -27,7 +29,7 @@ final class EngineHarness: @unchecked Sendable {
 
     static var dockerArchive: String { ((try? imageDir.get()) ?? "/nonexistent") + "/busybox-docker-archive.tar" }
 
-    init(extraArgs: [String] = []) throws {
+    init(extraArgs: [String] = [], wrapper: [String] = []) throws {
         var template = Array("/tmp/be-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ $0.baseAddress.flatMap { mkdtemp($0) } }) else {
             throw HarnessError("mkdtemp: \(String(cString: strerror(errno)))")
@@ -38,6 +40,7 @@ final class EngineHarness: @unchecked Sendable {
         socket = root + "/berthd.sock"
         ioDir = root + "/io"
         self.extraArgs = extraArgs
+        self.wrapper = wrapper
         try FileManager.default.createDirectory(atPath: ioDir, withIntermediateDirectories: true)
     }
 
@@ -55,6 +58,8 @@ final class EngineHarness: @unchecked Sendable {
         let berthd = try Self.binary("berthd")
         var args = ["--data-root", dataRoot, "--exec-root", execRoot, "-H", host, "--dns", "127.0.0.1",
                     "--config-file", root + "/daemon.json", "--debug",
+                    // docker.io is a dead loopback port: no test's pull ever leaves the machine.
+                    "--docker-io-server", "http://127.0.0.1:9",
                     "--seccomp-profile", Binaries.packageRoot + "/deploy/seccomp-default.json"]
         if !FileManager.default.fileExists(atPath: root + "/daemon.json") {
             try Data("{}".utf8).write(to: URL(fileURLWithPath: root + "/daemon.json"))
@@ -64,7 +69,8 @@ final class EngineHarness: @unchecked Sendable {
             args += ["--default-runtime", "test", "--add-runtime", "test=\(rt)"]
         }
         args += extraArgs.map { $0 == "PIDFILE" ? root + "/berthd.pid" : $0 }
-        let child = try ChildProcess(berthd, args, outputDir: ioDir)
+        let child = wrapper.isEmpty ? try ChildProcess(berthd, args, outputDir: ioDir)
+            : try ChildProcess(wrapper[0], Array(wrapper.dropFirst()) + [berthd] + args, outputDir: ioDir)
         try child.start()
         daemon = child
         guard eventually(timeout: 30, { self.curl(["-sf", "http://d/_ping"]).stdout == "OK" }) else {
@@ -156,6 +162,8 @@ class EngineTestCase: XCTestCase {
 
     /// Extra berthd flags for the class's daemon.
     class var daemonArgs: [String] { [] }
+    /// A command the class's berthd runs under.
+    class var daemonWrapper: [String] { [] }
 
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("berthd tests need root") }
@@ -163,7 +171,7 @@ class EngineTestCase: XCTestCase {
         if let h = Self.shared[key] {
             engine = h
         } else {
-            let h = try EngineHarness(extraArgs: Self.daemonArgs)
+            let h = try EngineHarness(extraArgs: Self.daemonArgs, wrapper: Self.daemonWrapper)
             Self.shared[key] = h
             do {
                 try h.start()
