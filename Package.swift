@@ -41,6 +41,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .target(name: "CLinux", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "CRuntimeInit", cSettings: [.define("_GNU_SOURCE")]),
@@ -54,7 +55,7 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CDigest", "LinuxSys"], swiftSettings: runtimeSwift),
         .target(name: "Wire", dependencies: ["CLinux", "LinuxSys", "JSON"], swiftSettings: runtimeSwift),
         // Tar, gzip, layer apply/diff for berthd's images, `docker load/save/export/cp/diff`.
-        .target(name: "Archive", dependencies: ["LinuxSys", "CLinux", "CZlib"], swiftSettings: runtimeSwift),
+        .target(name: "Archive", dependencies: ["LinuxSys", "CLinux", "CZlib", "CZstd"], swiftSettings: runtimeSwift),
         // berthd's image store: references, content store, unpacked layers, load/save/import.
         .target(name: "Images", dependencies: ["Digest", "JSON", "LinuxSys", "Archive"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),

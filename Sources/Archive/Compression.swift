@@ -22,21 +22,23 @@ public enum Compression: String, Sendable, Equatable {
     }
 
     /// Peeks at the stream's magic number and returns a source of the uncompressed bytes:
-    /// gzip is inflated, anything unrecognised passes through unchanged, and the formats
-    /// we do not decode are refused before any byte of them is consumed as tar. With
-    /// `readAhead`, gzip (and everything upstream of it) runs on a thread of its own while
-    /// the caller consumes (see ReadAheadSource).
+    /// gzip and zstd are decompressed, anything unrecognised passes through unchanged, and
+    /// the formats we do not decode (bzip2, xz: Docker's legacy `docker load` formats) are
+    /// refused before any byte of them is consumed as tar. With `readAhead`, decompression
+    /// (and everything upstream of it) runs on a thread of its own while the caller
+    /// consumes (see ReadAheadSource).
     public static func wrap(_ src: ByteSource, readAhead: Bool = false) throws -> ByteSource {
         let peeked = try PrefixedSource(peeking: src, count: magicLength)
         switch detect(prefix: peeked.prefix) {
         case .none: return peeked
         case .gzip: return readAhead ? ReadAheadSource(GzipSource(peeked)) : GzipSource(peeked)
+        case .zstd: return readAhead ? ReadAheadSource(ZstdSource(peeked)) : ZstdSource(peeked)
         case let other: throw unsupported(other)
         }
     }
 
     static func unsupported(_ c: Compression) -> ArchiveError {
-        ArchiveError(.unsupported, "unsupported compression: \(c.rawValue) (only gzip-compressed and uncompressed tar archives are supported)")
+        ArchiveError(.unsupported, "unsupported compression: \(c.rawValue) (only gzip- and zstd-compressed and uncompressed tar archives are supported)")
     }
 }
 

@@ -158,7 +158,7 @@ public struct SpooledFile: Sendable {
         return FileSource(fd: fd)
     }
 
-    /// The layer media type its first bytes call for: tar, tar+gzip (tar+zstd, refused later).
+    /// The layer media type its first bytes call for: tar, tar+gzip, tar+zstd.
     public func layerMediaType() throws(ImageError) -> String {
         let src = try open()
         var head = [UInt8](repeating: 0, count: Compression.magicLength)
@@ -167,7 +167,7 @@ public struct SpooledFile: Sendable {
         case .none: return MediaType.ociLayer
         case .gzip: return MediaType.ociLayerGzip
         case .zstd: return MediaType.ociLayerZstd
-        case let other: throw .invalidArgument("unsupported layer compression: \(other.rawValue) (only gzip-compressed and uncompressed tars are supported)")
+        case let other: throw .invalidArgument("unsupported layer compression: \(other.rawValue) (only gzip- and zstd-compressed and uncompressed tars are supported)")
         }
     }
 }

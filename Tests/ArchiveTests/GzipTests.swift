@@ -83,21 +83,34 @@ final class GzipTests: ArchiveTestCase {
         XCTAssertEqual(try Compression.wrap(BytesSource([1, 2])).readAll(), [1, 2])
         XCTAssertEqual(try Compression.wrap(BytesSource(try gzip(plain))).readAll(), plain)
 
-        assertThrows(.unsupported, containing: "unsupported compression: zstd") {
-            _ = try Compression.wrap(BytesSource([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00, 0x01]))
+        // A zstd frame header and nothing after it: decoded, and found truncated.
+        assertThrows(.truncated, containing: "zstd: unexpected end") {
+            _ = try Compression.wrap(BytesSource([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00, 0x01])).readAll()
         }
         assertThrows(.unsupported, containing: "unsupported compression: xz") {
             _ = try Compression.wrap(BytesSource([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00]))
         }
-        // A real zstd-compressed tar, when the tool is there.
-        if access("/usr/bin/zstd", X_OK) == 0 {
-            try write(tmp + "/f", "x")
-            try sh("tar -C \(tmp) -cf - f | zstd -q -c > \(tmp)/f.tar.zst")
-            let (src, fd) = try fileSource(tmp + "/f.tar.zst")
-            defer { close(fd) }
-            assertThrows(.unsupported, containing: "unsupported compression: zstd") {
-                _ = try LayerApplier.apply(src, to: try dir("zst"))
-            }
+        // A real zstd-compressed tar (two frames back to back, as `cat a.zst b.zst` makes)
+        // applies like any layer; cut short or corrupted it is a clear error.
+        guard access("/usr/bin/zstd", X_OK) == 0 else { throw XCTSkip("zstd is not installed (make deps installs it)") }
+        try write(tmp + "/f", String(repeating: "zstd layer ", count: 50_000))
+        try sh("tar -C \(tmp) -cf \(tmp)/f.tar f && head -c 100000 \(tmp)/f.tar | zstd -q -c > \(tmp)/f.tar.zst "
+               + "&& tail -c +100001 \(tmp)/f.tar | zstd -q -c >> \(tmp)/f.tar.zst")
+        let (src, fd) = try fileSource(tmp + "/f.tar.zst")
+        defer { close(fd) }
+        let out = try dir("zst")
+        _ = try LayerApplier.apply(src, to: out)
+        XCTAssertEqual(try read(out + "/f"), String(repeating: "zstd layer ", count: 50_000))
+        let whole = try FileIO.read(path: tmp + "/f.tar.zst")
+        XCTAssertEqual(try Compression.wrap(BytesSource(whole)).readAll(),
+                       try FileIO.read(path: tmp + "/f.tar"))
+        assertThrows(.truncated, containing: "zstd: unexpected end") {
+            _ = try Compression.wrap(BytesSource(Array(whole.prefix(whole.count / 3)))).readAll()
+        }
+        var corrupt = whole
+        for i in 20..<60 { corrupt[i] ^= 0x5a }
+        assertThrows(.corruptCompression, containing: "zstd: decompressing") {
+            _ = try Compression.wrap(BytesSource(corrupt)).readAll()
         }
     }
 }
