@@ -57,7 +57,7 @@ final class EngineRegistryFaultTests: EngineTestCase {
         let oci = try EngineHarness.imageDir.get() + "/oci"
         let layout = (Self.dir ?? "/tmp") + "/layout-\(name)"
         let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.uniqueImageScript, oci, layout] + (escapeTo.map { [$0] } ?? []),
-                                    outputDir: engine.ioDir)
+                                    environment: ["BERTH_FIXTURES": Binaries.fixtures], outputDir: engine.ioDir)
         guard made.status == 0 else { throw HarnessError("making the image failed: \(made)") }
         try EngineRegistryTests.copy("oci:\(layout):latest", "docker://\(Self.upstream)/\(name):latest", ioDir: engine.ioDir)
     }
@@ -168,15 +168,10 @@ final class EngineRegistryFaultTests: EngineTestCase {
     }
 
     static let uniqueImageScript = #"""
-import gzip, hashlib, io, json, os, shutil, sys, tarfile
-src, dst = sys.argv[1], sys.argv[2]
-shutil.rmtree(dst, ignore_errors=True)
-shutil.copytree(src, dst)
-blobs = os.path.join(dst, "blobs", "sha256")
-def put(data):
-    d = hashlib.sha256(data).hexdigest()
-    open(os.path.join(blobs, d), "wb").write(data)
-    return "sha256:" + d, len(data)
+import gzip, io, os, sys, tarfile
+sys.path.insert(0, os.environ["BERTH_FIXTURES"])
+from oci_layout import Layout
+layout = Layout.copy(sys.argv[1], sys.argv[2])
 raw = io.BytesIO()
 with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
     payload = os.urandom(512 * 1024)
@@ -192,18 +187,6 @@ with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
     info = tarfile.TarInfo("fault-data"); info.size = len(payload); info.mode = 0o644
     t.addfile(info, io.BytesIO(payload))
 tar = raw.getvalue()
-ld, ls = put(gzip.compress(tar, mtime=0))
-index = json.load(open(os.path.join(dst, "index.json")))
-desc = index["manifests"][0]
-manifest = json.load(open(os.path.join(blobs, desc["digest"].split(":")[1])))
-config = json.load(open(os.path.join(blobs, manifest["config"]["digest"].split(":")[1])))
-config["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(tar).hexdigest())
-config.setdefault("history", []).append({"created_by": "fault test layer"})
-cd, cs = put(json.dumps(config).encode())
-manifest["config"]["digest"], manifest["config"]["size"] = cd, cs
-manifest["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ls})
-md, ms = put(json.dumps(manifest).encode())
-desc["digest"], desc["size"] = md, ms
-json.dump(index, open(os.path.join(dst, "index.json"), "w"))
+layout.add_layer(tar, gzip.compress(tar, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip", "fault test layer")
 """#
 }

@@ -17,7 +17,8 @@ extension EngineRegistryTests {
         // busybox plus a zstd layer of new content, pushed byte for byte.
         guard access("/usr/bin/zstd", X_OK) == 0 else { throw XCTSkip("zstd is not installed (make deps installs it)") }
         let layout = engine.root + "/zstd-layout"
-        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.addZstdLayerScript, oci, layout], outputDir: engine.ioDir)
+        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.addZstdLayerScript, oci, layout],
+                                    environment: ["BERTH_FIXTURES": Binaries.fixtures], outputDir: engine.ioDir)
         XCTAssertEqual(made.status, 0, "\(made)")
         let pushed = ChildProcess.run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", "--preserve-digests",
                                                           "oci:\(layout):latest", "docker://\(address)/zstd:latest"],
@@ -37,16 +38,10 @@ extension EngineRegistryTests {
     /// Copies an OCI layout and adds a layer (a tar holding /zstd-proof) compressed with the
     /// zstd tool, updating the config's diff_ids and the manifest.
     static let addZstdLayerScript = #"""
-import hashlib, io, json, os, shutil, subprocess, sys, tarfile
-src, dst = sys.argv[1], sys.argv[2]
-shutil.copytree(src, dst)
-blobs = os.path.join(dst, "blobs", "sha256")
-def put(data):
-    d = hashlib.sha256(data).hexdigest()
-    open(os.path.join(blobs, d), "wb").write(data)
-    return "sha256:" + d, len(data)
-def get(digest):
-    return open(os.path.join(blobs, digest.split(":")[1]), "rb").read()
+import io, os, subprocess, sys, tarfile
+sys.path.insert(0, os.environ["BERTH_FIXTURES"])
+from oci_layout import Layout
+layout = Layout.copy(sys.argv[1], sys.argv[2])
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
     body = b"unpacked from zstd\n"
@@ -54,18 +49,6 @@ with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
     t.addfile(info, io.BytesIO(body))
 layer = buf.getvalue()
 compressed = subprocess.run(["zstd", "-q", "-c"], input=layer, stdout=subprocess.PIPE, check=True).stdout
-ld, ls = put(compressed)
-index = json.load(open(os.path.join(dst, "index.json")))
-desc = index["manifests"][0]
-manifest = json.loads(get(desc["digest"]))
-config = json.loads(get(manifest["config"]["digest"]))
-config["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(layer).hexdigest())
-config.setdefault("history", []).append({"created_by": "zstd layer"})
-cd, cs = put(json.dumps(config).encode())
-manifest["config"]["digest"], manifest["config"]["size"] = cd, cs
-manifest["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": ld, "size": ls})
-md, ms = put(json.dumps(manifest).encode())
-desc["digest"], desc["size"] = md, ms
-json.dump(index, open(os.path.join(dst, "index.json"), "w"))
+layout.add_layer(layer, compressed, "application/vnd.oci.image.layer.v1.tar+zstd", "zstd layer")
 """#
 }
