@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "SupervisorAPI", dependencies: ["Wire", "OCISpec", "ShimAPI"], swiftSettings: runtimeSwift),
         .target(name: "Cgroups", dependencies: ["LinuxSys", "OCISpec", "CLinux"], swiftSettings: runtimeSwift),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "CLinux", "OCISpec"], swiftSettings: runtimeSwift),
-        .target(name: "RuntimeCore", dependencies: ["LinuxSys", "JSON", "OCISpec", "Cgroups", "Seccomp", "CLinux"], swiftSettings: runtimeSwift),
+        .target(name: "RuntimeCore", dependencies: ["CRuntimeInit", "LinuxSys", "JSON", "OCISpec", "Cgroups", "Seccomp", "CLinux"], swiftSettings: runtimeSwift),
         .target(name: "ShimCore", dependencies: ["ShimAPI", "Wire", "JSON", "LinuxSys", "OCISpec", "Cgroups", "CLinux"],
                 swiftSettings: runtimeSwift),
         .target(name: "SupervisorCore", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "LinuxSys", "OCISpec", "CLinux"],

@@ -104,12 +104,12 @@ enum Create {
             if cgroup.mode == .unified, let dir = cgroup.paths[""] {
                 let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 if dfd >= 0 {
-                    pid = berth_clone3_into_cgroup(UInt(UInt32(bitPattern: flags)), dfd)
+                    pid = ChildFork.cloneIntoCgroup(UInt(UInt32(bitPattern: flags)), dfd)
                     bornInCgroup = pid >= 0
                     if pid != 0 { close(dfd) }
                 }
             }
-            if !bornInCgroup { pid = berth_clone_fork(UInt(UInt32(bitPattern: flags))) }
+            if !bornInCgroup { pid = ChildFork.clone(UInt(UInt32(bitPattern: flags))) }
             if pid < 0 { throw SyscallError("clone", "container init with namespace flags 0x" + String(UInt32(bitPattern: flags), radix: 16)) }
             if pid == 0 {
                 sync.close()
@@ -122,7 +122,7 @@ enum Create {
             }
             try initStarted(pid, inCgroup: bornInCgroup)
         } else {
-            let intermediate = berth_clone_fork(0)
+            let intermediate = ChildFork.clone()
             if intermediate < 0 { throw SyscallError("fork", "") }
             if intermediate == 0 {
                 sync.close()

@@ -58,7 +58,7 @@ enum Exec {
         }
         if !o.detach { _ = berth_set_child_subreaper(1) }
         let pair = try SyncChannel.pair()
-        let intermediate = berth_clone_fork(0)
+        let intermediate = ChildFork.clone()
         if intermediate < 0 { throw SyscallError("fork", "") }
         if intermediate == 0 {
             pair.parent.close()
@@ -140,7 +140,7 @@ enum Exec {
             for (kind, fd) in nsFds {
                 try sys("setns", kind.rawValue) { berth_setns(fd, kind.cloneFlag) }
             }
-            let pid = berth_clone_fork(0)
+            let pid = ChildFork.clone()
             if pid < 0 { throw SyscallError("fork", "") }
             if pid == 0 { execChild(plan: plan, console: console, preserveFds: preserveFds, sync: sync) }
             try sync.send("pid \(pid)")

@@ -33,7 +33,7 @@ enum Intermediate {
                 }
                 try FileIO.writeExisting("/proc/self/timens_offsets", text)
             }
-            let pid = berth_clone_fork(0)
+            let pid = ChildFork.clone()
             if pid < 0 { throw SyscallError("fork", "container init") }
             if pid == 0 { child(sync) }
             try sync.send("pid \(pid)")
