@@ -40,13 +40,18 @@ static void register_segments(void) {
     const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
     size_t n = getauxval(AT_PHNUM);
     long page = sysconf(_SC_PAGESIZE);
+    // p_vaddr is relative to the load address in a position-independent build:
+    // PT_PHDR says where the headers were meant to be, AT_PHDR where they are.
+    uintptr_t bias = 0;
+    for (size_t i = 0; ph && i < n; i++)
+        if (ph[i].p_type == PT_PHDR) bias = (uintptr_t)ph - ph[i].p_vaddr;
     for (size_t i = 0; ph && i < n; i++) {
         // Read-only segments only: code and constants. The writable ones are
         // mostly written (copy-on-write faults map one page anyway), and
         // registering them cost more faults than the pages it saved.
         if (ph[i].p_type != PT_LOAD || ph[i].p_filesz == 0 || (ph[i].p_flags & PF_W)) continue;
-        uintptr_t start = ph[i].p_vaddr & ~(uintptr_t)(page - 1);
-        uintptr_t end = (ph[i].p_vaddr + ph[i].p_filesz + page - 1) & ~(uintptr_t)(page - 1);
+        uintptr_t start = (bias + ph[i].p_vaddr) & ~(uintptr_t)(page - 1);
+        uintptr_t end = (bias + ph[i].p_vaddr + ph[i].p_filesz + page - 1) & ~(uintptr_t)(page - 1);
         struct uffdio_register r = { .range = { .start = start, .len = end - start }, .mode = UFFDIO_REGISTER_MODE_WP };
         (void)ioctl(fd, UFFDIO_REGISTER, &r);
     }
