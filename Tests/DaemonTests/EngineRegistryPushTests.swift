@@ -52,6 +52,23 @@ final class EngineRegistryPushTests: EngineTestCase {
         String(try XCTUnwrap(output.firstMatch(of: try Regex("\(tag): digest: (sha256:[0-9a-f]{64})"))?.output[1].substring, output))
     }
 
+    /// `--upload-chunk-size` and daemon.json's `upload-chunk-size` take byte counts (k/m/g);
+    /// anything else stops berthd before it starts, saying what is wrong.
+    func testUploadChunkSizeMustBeAByteCount() throws {
+        let berthd = try EngineHarness.binary("berthd")
+        XCTAssertTrue(ok(ChildProcess.run(berthd, ["--help"], outputDir: engine.ioDir)).contains("--upload-chunk-size"))
+        let flag = ChildProcess.run(berthd, ["--upload-chunk-size", "12q"], outputDir: engine.ioDir)
+        XCTAssertEqual(flag.status, 125, "\(flag)")
+        XCTAssertTrue(flag.stderr.contains("invalid --upload-chunk-size \"12q\""), flag.stderr)
+        for value in ["-1", "\"lots\"", "true"] {
+            let file = engine.root + "/bad-daemon.json"
+            try Data(#"{"upload-chunk-size": \#(value)}"#.utf8).write(to: URL(fileURLWithPath: file))
+            let r = ChildProcess.run(berthd, ["--config-file", file], outputDir: engine.ioDir)
+            XCTAssertEqual(r.status, 125, "\(value): \(r)")
+            XCTAssertTrue(r.stderr.contains("upload-chunk-size must be a byte count"), "\(value): \(r.stderr)")
+        }
+    }
+
     /// An image pulled from team/base and pushed as team/app is mounted, layer and config,
     /// with docker's "Mounted from team/base"; it pulls back with the same digest and ID.
     func testPushMountsBlobsFromTheRepositoryItWasPulledFrom() throws {
@@ -84,10 +101,9 @@ final class EngineRegistryPushTests: EngineTestCase {
     func testChunkedPushOfALargeLayer() throws {
         let dir = engine.root + "/chunked"
         try FileManager.default.createDirectory(atPath: dir + "/rootfs", withIntermediateDirectories: true)
-        var bytes = [UInt8](repeating: 0, count: 3 << 20)
-        var g = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &g) }
-        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/rootfs/random.bin"))
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        defer { try? random.close() }
+        try random.readData(ofLength: 3 << 20).write(to: URL(fileURLWithPath: dir + "/rootfs/random.bin"))
         let tar = ChildProcess.run("/bin/tar", ["-C", dir + "/rootfs", "-cf", dir + "/layer.tar", "."], outputDir: engine.ioDir)
         XCTAssertEqual(tar.status, 0, "\(tar)")
         let image = "\(address)/big/random:v1"
