@@ -62,10 +62,10 @@ final class TestServer: @unchecked Sendable {
     /// The requests answered so far, in order.
     var requests: [Request] { lock.lock(); defer { lock.unlock() }; return seen }
 
-    /// Stops accepting (the accept loop ends on the shut-down socket).
+    /// Stops accepting: the accept loop ends on the shut-down socket and closes it then, so
+    /// the descriptor cannot be reused under the loop by another server's socket.
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
     }
 
     private func serve() {
@@ -73,6 +73,7 @@ final class TestServer: @unchecked Sendable {
             let c = accept(fd, nil, nil)
             if c < 0 {
                 if errno == EINTR { continue }
+                close(fd)
                 return
             }
             _ = fcntl(c, F_SETFD, FD_CLOEXEC)
