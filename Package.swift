@@ -110,6 +110,7 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "LinuxSys"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Images", "Digest", "JSON", "LinuxSys"]),
         .testTarget(name: "ContainerSpecTests", dependencies: ["ContainerSpec", "DockerAPI", "OCISpec", "JSON", "LinuxSys"]),
         .testTarget(name: "CLITests", dependencies: ["CLICore", "APIClient", "Archive", "HTTP", "JSON", "LinuxSys"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "LinuxSys", "ShimAPI", "SupervisorAPI"]),

@@ -54,8 +54,9 @@ public struct AuthChallenge: Sendable, Equatable {
 }
 
 /// Answers a registry's 401 challenges: Basic with the credentials, Bearer by fetching a
-/// token from the realm (anonymously or with the credentials) for the scope, cached per
-/// scope until it expires.
+/// token from the realm (anonymously or with the credentials) for the scopes a request
+/// needs (a cross-repository mount needs pull on the source besides push on the target),
+/// cached per set of scopes until it expires.
 final class Authenticator: @unchecked Sendable {
     let credentials: RegistryCredentials?
     let transports: Transports
@@ -68,17 +69,17 @@ final class Authenticator: @unchecked Sendable {
         self.transports = transports
     }
 
-    /// The Authorization header to send for `scope`, if one is known.
-    func header(scope: String) -> String? {
+    /// The Authorization header to send for `scopes`, if one is known.
+    func header(scopes: [String]) -> String? {
         lock.with {
             if basic, let c = credentials { return c.basicHeader }
-            guard let t = tokens[scope], t.expires > monotonicSeconds() else { return nil }
+            guard let t = tokens[scopes.joined(separator: " ")], t.expires > monotonicSeconds() else { return nil }
             return t.header
         }
     }
 
-    /// Handles a challenge for `scope`; after it, `header(scope:)` has what to send.
-    func respond(to challenge: AuthChallenge, scope: String, registry: String) throws(RegistryError) {
+    /// Handles a challenge for `scopes`; after it, `header(scopes:)` has what to send.
+    func respond(to challenge: AuthChallenge, scopes: [String], registry: String) throws(RegistryError) {
         switch challenge.scheme {
         case "basic":
             guard credentials != nil else {
@@ -89,9 +90,12 @@ final class Authenticator: @unchecked Sendable {
             guard let realm = challenge.parameters["realm"], !realm.isEmpty else {
                 throw .invalid("the registry \(registry) asks for a bearer token but names no realm")
             }
+            // What the registry names (space-separated) and what the request needs, as
+            // dockerd adds `repository:<from>:pull` for a mount whatever the challenge says.
+            let named = (challenge.parameters["scope"] ?? "").split(separator: " ").map(String.init)
             let token = try fetchToken(realm: realm, service: challenge.parameters["service"],
-                                       scope: challenge.parameters["scope"] ?? scope)
-            lock.with { tokens[scope] = token }
+                                       scopes: Self.merge(named + scopes))
+            lock.with { tokens[scopes.joined(separator: " ")] = token }
         default:
             throw .unsupported("unsupported authentication scheme \"\(challenge.scheme)\" of registry \(registry)")
         }
@@ -103,11 +107,32 @@ final class Authenticator: @unchecked Sendable {
         var expires_in: Int?
     }
 
-    private func fetchToken(realm: String, service: String?, scope: String) throws(RegistryError) -> (header: String, expires: Double) {
+    /// `type:name:actions` scopes with one entry per resource, its actions united, in the
+    /// order they first appear: `repository:a:pull` and `repository:a:push` make
+    /// `repository:a:pull,push`.
+    static func merge(_ scopes: [String]) -> [String] {
+        var order: [String] = []
+        var actions: [String: [String]] = [:]
+        for s in scopes where !s.isEmpty {
+            guard let colon = s.lastIndex(of: ":"), s.firstIndex(of: ":") != colon else {
+                if actions[s] == nil { order.append(s); actions[s] = [] }
+                continue
+            }
+            let resource = String(s[..<colon])
+            if actions[resource] == nil { order.append(resource); actions[resource] = [] }
+            for a in s[s.index(after: colon)...].split(separator: ",") where !(actions[resource] ?? []).contains(String(a)) {
+                actions[resource, default: []].append(String(a))
+            }
+        }
+        return order.map { r in actions[r].map { $0.isEmpty ? r : r + ":" + $0.joined(separator: ",") } ?? r }
+    }
+
+    /// One `scope=` parameter per scope, as the distribution token spec wants several.
+    private func fetchToken(realm: String, service: String?, scopes: [String]) throws(RegistryError) -> (header: String, expires: Double) {
         var url = try HTTPURL(parsing: realm)
         var query: [String] = []
         if let service, !service.isEmpty { query.append("service=" + HTTPURL.escape(service)) }
-        if !scope.isEmpty { query.append("scope=" + HTTPURL.escape(scope)) }
+        for scope in scopes { query.append("scope=" + HTTPURL.escape(scope)) }
         if !query.isEmpty { url.target += (url.target.contains("?") ? "&" : "?") + query.joined(separator: "&") }
         var headers: [(String, String)] = [("Accept", "application/json")]
         if let c = credentials { headers.append(("Authorization", c.basicHeader)) }

@@ -15,6 +15,7 @@ public struct PullOptions: Sendable {
     public var mirrors: [String]
     /// How registries are reached (berthd adds its HTTPS transport).
     public var transports: Transports
+    public var uploadChunkSize: Int64 = 0 // pushes send larger blobs in PATCHes of this many bytes; 0: one PUT
 
     public init(platform: Platform = .host, maxConcurrentDownloads: Int = 3, credentials: RegistryCredentials? = nil,
                 insecureRegistries: [String] = [], mirrors: [String] = [], transports: Transports = Transports()) {

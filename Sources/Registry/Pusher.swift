@@ -1,11 +1,13 @@
 import Digest
+import Glibc
 import Images
 import JSON
 import LinuxSys
 
 /// Pushes images from the image store: blobs the registry has are skipped (HEAD), the
-/// others uploaded monolithically, the manifest last, so the registry never serves a
-/// manifest whose blobs are missing.
+/// others mounted from another repository of the registry that the image came from or went
+/// to, else uploaded (in one PUT, or in chunks with `uploadChunkSize`), the manifest last,
+/// so the registry never serves a manifest whose blobs are missing.
 public final class Pusher: @unchecked Sendable {
     public let store: ImageStore
     public let options: PullOptions
@@ -28,18 +30,26 @@ public final class Pusher: @unchecked Sendable {
         let repo = ref.path
         progress(.status("The push refers to repository [\(ref.name)]"))
         let (manifestBytes, mediaType) = try manifest(for: image)
+        let known = (try? store.inspect(image.id.encoded)).map { $0.repoDigests + $0.repoTags } ?? []
+        let candidates = Self.mountCandidates(domain: ref.domain, target: repo, references: known)
         for l in image.layers.reversed() { progress(.layer(status: "Preparing", layer: l.digest)) }
         for l in image.layers.reversed() {
             if try client.blobSize(repository: repo, digest: l.digest, push: true) != nil {
                 progress(.layer(status: "Layer already exists", layer: l.digest))
                 continue
             }
+            let start = mount(client, repo, l.digest, candidates)
+            if case .mounted(let from) = start {
+                progress(.layer(status: "Mounted from \(from)", layer: l.digest))
+                continue
+            }
             progress(.layer(status: "Pushing", layer: l.digest))
-            try upload(client, repo, l.digest, l.size)
+            try upload(client, repo, l.digest, l.size, start.session)
             progress(.layer(status: "Pushed", layer: l.digest))
         }
         if try client.blobSize(repository: repo, digest: image.id, push: true) == nil {
-            try upload(client, repo, image.id, Int64(image.configBytes.count))
+            let start = mount(client, repo, image.id, candidates)
+            if case .mounted = start {} else { try upload(client, repo, image.id, Int64(image.configBytes.count), start.session) }
         }
         let digest = try client.putManifest(repository: repo, reference: tag, mediaType: mediaType, bytes: manifestBytes)
         do {
@@ -51,11 +61,65 @@ public final class Pusher: @unchecked Sendable {
         return digest
     }
 
-    private func upload(_ client: RegistryClient, _ repo: String, _ digest: Digest, _ size: Int64) throws(RegistryError) {
+    private func upload(_ client: RegistryClient, _ repo: String, _ digest: Digest, _ size: Int64, _ session: HTTPURL?) throws(RegistryError) {
         let content = store.content
-        try client.uploadBlob(repository: repo, digest: digest, size: size) { () throws(RegistryError) -> ByteSource in
-            do { return try content.open(digest) } catch { throw .store((error as? ImageError) ?? .internal("\(error)")) }
+        try client.uploadBlob(repository: repo, digest: digest, size: size, chunkSize: options.uploadChunkSize, session: session) {
+            (offset: Int64) throws(RegistryError) -> ByteSource in
+            let file: FileSource
+            do throws(ImageError) { file = try content.open(digest) } catch { throw .store(error) }
+            if offset > 0 && lseek(file.fd, off_t(offset), SEEK_SET) != offset {
+                throw .store(.internal(SyscallError("lseek", "blob \(digest)").description))
+            }
+            return file
         }
+    }
+
+    /// What mounting a blob came to: mounted from a repository, or not (with the upload
+    /// session the last refused mount opened, to upload to).
+    enum MountResult {
+        case mounted(String)
+        case notMounted(HTTPURL?)
+
+        var session: HTTPURL? { if case .notMounted(let s) = self { return s } else { return nil } }
+    }
+
+    /// Tries the candidates in turn, as dockerd does; a candidate that fails (gone, no pull
+    /// access) only means uploading. Sessions of refused mounts but the last are cancelled.
+    private func mount(_ client: RegistryClient, _ repo: String, _ digest: Digest, _ candidates: [String]) -> MountResult {
+        var session: HTTPURL?
+        for from in candidates {
+            guard let start = try? client.withRetries({ () throws(RegistryError) -> UploadStart in
+                try client.startUpload(repository: repo, digest: digest, mountFrom: from)
+            }) else { continue }
+            switch start {
+            case .mounted:
+                if let s = session { client.cancelUpload(s, repository: repo) }
+                return .mounted(from)
+            case .session(let url):
+                if let s = session { client.cancelUpload(s, repository: repo) }
+                session = url
+            }
+        }
+        return .notMounted(session)
+    }
+
+    /// Other repositories of `domain` that `references` (an image's RepoDigests and RepoTags)
+    /// name: where the image was pulled from or pushed to, so the registry may have its
+    /// blobs there. Those sharing more leading path components with `target` come first, as
+    /// dockerd orders its candidates; at most `limit`.
+    static func mountCandidates(domain: String, target: String, references: [String], limit: Int = 3) -> [String] {
+        var repos: [String] = []
+        for text in references {
+            guard let r = try? Reference.parseNormalized(text), r.domain == domain, r.path != target, !repos.contains(r.path) else { continue }
+            repos.append(r.path)
+        }
+        let want = target.split(separator: "/")
+        func likeness(_ path: String) -> Int { zip(path.split(separator: "/"), want).prefix { $0 == $1 }.count }
+        let ranked = repos.enumerated().sorted { a, b in
+            let (la, lb) = (likeness(a.element), likeness(b.element))
+            return la != lb ? la > lb : a.offset < b.offset
+        }
+        return Array(ranked.map(\.element).prefix(limit))
     }
 
     /// The manifest a pull recorded when it still describes the image (same digests back),

@@ -46,7 +46,7 @@ extension RegistryClient {
     private func transfer(_ repository: String, _ d: Descriptor, from offset: Int64, to sink: ByteSink,
                           wrote: (Int64) throws -> Void) throws {
         let headers: [(String, String)] = offset > 0 ? [("Range", "bytes=\(offset)-")] : []
-        let resp = try request("GET", "/v2/\(repository)/blobs/\(d.digest)", headers: headers, scope: Self.scope(repository))
+        let resp = try request("GET", "/v2/\(repository)/blobs/\(d.digest)", headers: headers, scopes: [Self.scope(repository)])
         defer { resp.close() }
         var skip: Int64 = 0
         switch resp.status {
@@ -88,7 +88,7 @@ extension RegistryClient {
     /// The size of a blob the registry has, nil when it has none (push skips those it has).
     public func blobSize(repository: String, digest: Digest, push: Bool = false) throws(RegistryError) -> Int64? {
         try withRetries { () throws(RegistryError) -> Int64? in
-            let resp = try request("HEAD", "/v2/\(repository)/blobs/\(digest)", scope: Self.scope(repository, push: push))
+            let resp = try request("HEAD", "/v2/\(repository)/blobs/\(digest)", scopes: [Self.scope(repository, push: push)])
             defer { resp.close() }
             if resp.status == 404 { return nil }
             guard resp.status == 200 else { throw failure(resp, "blob \(digest) of \(domain)/\(repository)") }

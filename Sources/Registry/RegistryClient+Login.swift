@@ -5,7 +5,7 @@ extension RegistryClient {
     public func login() throws(RegistryError) {
         let endpoint = base.with(target: "/v2/").description
         let resp: any TransportResponse
-        do { resp = try request("GET", "/v2/", scope: "") } catch {
+        do { resp = try request("GET", "/v2/", scopes: []) } catch {
             if case .unauthorized(let m) = error { throw .unauthorized("login attempt to \(endpoint) failed: \(m)") }
             throw error
         }

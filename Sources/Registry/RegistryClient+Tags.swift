@@ -10,7 +10,7 @@ extension RegistryClient {
         var all: [String] = []
         for _ in 0..<1000 {
             let (tags, next) = try withRetries { () throws(RegistryError) -> ([String], String?) in
-                let resp = try request("GET", target, scope: Self.scope(repository))
+                let resp = try request("GET", target, scopes: [Self.scope(repository)])
                 guard resp.status == 200 else { throw failure(resp, "tags of \(displayName)") }
                 defer { resp.close() }
                 let bytes = try resp.readBody(limit: 16 << 20)

@@ -62,8 +62,11 @@ public final class RegistryClient: @unchecked Sendable {
     /// Sends a request to the registry, answering auth challenges once and following
     /// redirects (blob storage behind a CDN, credentials not sent there); the caller reads
     /// and closes the response. `target` is a path or an absolute URL (upload locations).
+    /// `stream` makes a streamed body afresh for each attempt (a 401 or a redirect sends the
+    /// request again); `scopes` are the token scopes the request needs.
     func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                 stream: ByteSource? = nil, length: Int64 = 0, scope: String) throws(RegistryError) -> any TransportResponse {
+                 stream: () throws(RegistryError) -> ByteSource? = { nil }, length: Int64 = 0,
+                 scopes: [String]) throws(RegistryError) -> any TransportResponse {
         var url = try base.resolving(target)
         var authorized = false
         var redirects = 0
@@ -71,8 +74,8 @@ public final class RegistryClient: @unchecked Sendable {
         while true {
             var h = headers
             let sameHost = url.host == base.host && url.port == base.port
-            if sameHost, let a = auth.header(scope: scope) { h.append(("Authorization", a)) }
-            let resp = try transports.send(HTTPClientRequest(method, url, headers: h, body: body), body: stream, length: length)
+            if sameHost, let a = auth.header(scopes: scopes) { h.append(("Authorization", a)) }
+            let resp = try transports.send(HTTPClientRequest(method, url, headers: h, body: body), body: try stream(), length: length)
             if resp.status == 400 && !url.isSecure && sameHost && !upgraded && transports.secure != nil && speaksOnlyTLS(resp, url) {
                 // An insecure registry that speaks only TLS: HTTPS from now on, as dockerd
                 // falls back between the two for insecure registries.
@@ -89,7 +92,7 @@ public final class RegistryClient: @unchecked Sendable {
                 guard let c = resp.header("www-authenticate").flatMap(AuthChallenge.parse) else {
                     throw .unauthorized("unauthorized: \(domain) answered 401 without an authentication challenge")
                 }
-                try auth.respond(to: c, scope: scope, registry: domain)
+                try auth.respond(to: c, scopes: scopes, registry: domain)
                 continue
             }
             if [301, 302, 303, 307, 308].contains(resp.status), let loc = resp.header("location") {
@@ -147,7 +150,7 @@ public final class RegistryClient: @unchecked Sendable {
     public func manifest(repository: String, reference: String, displayName: String) throws(RegistryError) -> FetchedManifest {
         try withRetries { () throws(RegistryError) -> FetchedManifest in
             let resp = try request("GET", "/v2/\(repository)/manifests/\(reference)", headers: [("Accept", Self.manifestAccept)],
-                                   scope: Self.scope(repository))
+                                   scopes: [Self.scope(repository)])
             guard resp.status == 200 else { throw failure(resp, "manifest for \(displayName)") }
             defer { resp.close() }
             let bytes = try resp.readBody(limit: 4 << 20)

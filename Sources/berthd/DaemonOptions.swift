@@ -25,6 +25,8 @@ struct DaemonOptions {
     var insecureRegistries: [String] = []
     var registryMirrors: [String] = []
     var maxConcurrentDownloads = 3
+    /// Blobs larger than this are pushed in chunks of this many bytes; 0 pushes each in one PUT.
+    var uploadChunkSize: Int64 = 0
     /// Where docker.io's API is served (berth's own setting: an internal registry for an
     /// air-gapped host; the tests point it at a dead loopback port so nothing leaves the machine).
     var dockerIOServer = "https://registry-1.docker.io"
@@ -52,6 +54,7 @@ struct DaemonOptions {
           --registry-mirror list    mirrors tried before docker.io (http://host:port)
           --seccomp-profile string  default seccomp profile (default: deploy/seccomp-default.json as installed)
           --supervisor string       use the berth-supervisor serving on this socket instead of starting one
+          --upload-chunk-size bytes push blobs larger than this in chunks of this size (k/m/g suffix; default 0: whole)
       -v, --version                 print version information and quit
     """
 
@@ -101,6 +104,10 @@ struct DaemonOptions {
                 let v = try value(flag, inline)
                 guard let n = Int(v), n > 0 else { throw RuntimeError("invalid --max-concurrent-downloads \"\(v)\": a positive number is needed") }
                 o.maxConcurrentDownloads = n; explicit.insert("max-concurrent-downloads")
+            case "--upload-chunk-size":
+                let v = try value(flag, inline)
+                guard let n = Self.byteCount(v) else { throw RuntimeError("invalid --upload-chunk-size \"\(v)\": a byte count is needed (like 5m)") }
+                o.uploadChunkSize = n; explicit.insert("upload-chunk-size")
             case "-h", "--help": return .help
             case "-v", "--version": return .version
             default:
@@ -146,6 +153,14 @@ struct DaemonOptions {
             guard let n = num.int64Value, n >= 1 else { throw RuntimeError("unable to configure the daemon with file \(configFile): max-concurrent-downloads must be at least 1") }
             maxConcurrentDownloads = Int(n)
         }
+        if !explicit.contains("upload-chunk-size"), let v = o["upload-chunk-size"] {
+            var n: Int64?
+            if case .number(let num) = v { n = num.int64Value.flatMap { $0 >= 0 ? $0 : nil } } else if let t = v.text { n = Self.byteCount(t) }
+            guard let n else {
+                throw RuntimeError("unable to configure the daemon with file \(configFile): upload-chunk-size must be a byte count (like 5242880 or \"5m\")")
+            }
+            uploadChunkSize = n
+        }
         if let s = o["group"]?.text { group = s }
         if case .object(let rts)? = o["runtimes"] {
             for (name, spec) in rts where runtimes[name] == nil {
@@ -156,5 +171,21 @@ struct DaemonOptions {
             logMaxSize = lo["max-size"]?.text
             logMaxFile = lo["max-file"]?.text
         }
+    }
+}
+
+extension DaemonOptions {
+    /// `1048576`, `512k`, `5m`, `1g` (powers of 1024; a trailing `b` or `ib` is allowed).
+    static func byteCount(_ text: String) -> Int64? {
+        var t = Substring(text.lowercased().filter { $0 != " " })
+        if t.hasSuffix("ib") { t = t.dropLast(2) } else if t.hasSuffix("b") { t = t.dropLast() }
+        var unit: Int64 = 1
+        if let last = t.last, let shift = ["k": 10, "m": 20, "g": 30][last] {
+            unit = 1 << Int64(shift)
+            t = t.dropLast()
+        }
+        guard let n = Int64(t), n >= 0 else { return nil }
+        let (product, overflow) = n.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : product
     }
 }

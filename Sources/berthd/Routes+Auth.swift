@@ -7,10 +7,12 @@ extension Daemon {
     /// The pull/push options of a request: daemon.json's registry settings and the
     /// credentials of its X-Registry-Auth header.
     func registryOptions(_ req: HTTPRequest) -> PullOptions {
-        PullOptions(maxConcurrentDownloads: options.maxConcurrentDownloads,
-                    credentials: AuthConfig.fromHeader(req.headers["X-Registry-Auth"])?.credentials,
-                    insecureRegistries: options.insecureRegistries, mirrors: options.registryMirrors,
-                    transports: registryTransports)
+        var o = PullOptions(maxConcurrentDownloads: options.maxConcurrentDownloads,
+                            credentials: AuthConfig.fromHeader(req.headers["X-Registry-Auth"])?.credentials,
+                            insecureRegistries: options.insecureRegistries, mirrors: options.registryMirrors,
+                            transports: registryTransports)
+        o.uploadChunkSize = options.uploadChunkSize
+        return o
     }
 
     private struct AuthResponse: Encodable {

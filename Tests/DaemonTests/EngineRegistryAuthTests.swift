@@ -43,7 +43,7 @@ final class EngineRegistryAuthTests: EngineTestCase {
         dir = d
         let tokenPort = try EngineRegistryTests.freePort()
         let server = try ChildProcess("/usr/bin/env", ["python3", Binaries.fixtures + "/token-server.py", String(tokenPort),
-                                                       d + "/cert.pem", user, password], outputDir: ioDir)
+                                                       d + "/cert.pem", user, password, d + "/tokens.log"], outputDir: ioDir)
         try server.start()
         tokenServer = server
         guard eventually(timeout: 30, { FileManager.default.fileExists(atPath: d + "/cert.pem") }) else {
@@ -120,6 +120,33 @@ final class EngineRegistryAuthTests: EngineTestCase {
     }
 
     func testTokenAuthLoginPullPush() throws { try loginPullPush(Self.tokenAddress) }
+
+    /// Pushing an image pulled from one repository into another of the same registry mounts
+    /// its blobs: the token berthd asks for carries pull on the source besides push on the
+    /// target (the registry refuses the mount otherwise), and the image pulls back the same.
+    func testTokenAuthPushMountsFromThePulledRepository() throws {
+        let address = Self.tokenAddress
+        let source = "\(address)/secret/busybox:latest", target = "\(address)/secret/mounted:v1"
+        ok(engine.docker(["login", address, "-u", Self.user, "--password-stdin"], stdin: Self.password + "\n", timeout: 60), "login")
+        defer { engine.docker(["logout", address]) }
+        ok(engine.docker(["pull", source], timeout: 120), "pull")
+        ok(engine.docker(["tag", source, target]))
+        let pushed = ok(engine.docker(["push", target], timeout: 120), "push")
+        // Other tests of the class push the same image to other repositories: any of them is a candidate.
+        let from = try XCTUnwrap(pushed.firstMatch(of: /: Mounted from (secret\/[a-z-]+)/)?.1, pushed)
+        XCTAssertFalse(pushed.contains(": Pushed"), "nothing is uploaded: \(pushed)")
+        let tokens = (try? String(contentsOfFile: (Self.dir ?? "") + "/tokens.log", encoding: .utf8)) ?? ""
+        XCTAssertTrue(tokens.split(separator: "\n").contains { $0 == "repository:secret/mounted:pull,push repository:\(from):pull" }, tokens)
+
+        let sourceDigests = ok(engine.docker(["image", "inspect", "-f", "{{json .RepoDigests}}", source]))
+        let digest = try XCTUnwrap(pushed.firstMatch(of: /v1: digest: (sha256:[0-9a-f]{64})/)?.1)
+        XCTAssertTrue(sourceDigests.contains("\(address)/secret/busybox@\(digest)"), "the pulled manifest is pushed unchanged: \(sourceDigests) \(pushed)")
+        let id = ok(engine.docker(["image", "inspect", "-f", "{{.Id}}", target]))
+        ok(engine.docker(["rmi", target]))
+        let back = ok(engine.docker(["pull", target], timeout: 120), "pull back")
+        XCTAssertTrue(back.contains("Digest: \(digest)"), back)
+        XCTAssertEqual(ok(engine.docker(["image", "inspect", "-f", "{{.Id}}", target])), id)
+    }
 
     func testBasicAuthLoginPullPush() throws { try loginPullPush(Self.basicAddress) }
 
