@@ -17,6 +17,8 @@ public enum PullEvent: Sendable, Equatable {
     case error(String)
     /// A push's per-layer lines: "Preparing", "Layer already exists", "Pushed".
     case layer(status: String, layer: Digest)
+    /// A layer's bytes sent so far ("Pushing" with docker's progress bar).
+    case pushing(layer: Digest, current: Int64, total: Int64)
     /// The aux record a push ends with (the SDK and CLI read the digest from it).
     case pushed(tag: String, digest: Digest, size: Int)
 }
@@ -35,6 +37,10 @@ extension PullEvent {
         case .downloading(let d, let cur, let total):
             layer("Downloading", d, detail: .object(JSONObject([("current", .number(JSONNumber(cur))),
                                                                   ("total", .number(JSONNumber(total)))])))
+            fields.insert(("progress", .string(Self.bar(cur, total))), at: 2)
+        case .pushing(let d, let cur, let total):
+            layer("Pushing", d, detail: .object(JSONObject([("current", .number(JSONNumber(cur))),
+                                                              ("total", .number(JSONNumber(total)))])))
             fields.insert(("progress", .string(Self.bar(cur, total))), at: 2)
         case .verifying(let d): layer("Verifying Checksum", d)
         case .downloadComplete(let d): layer("Download complete", d)

@@ -44,7 +44,9 @@ public final class Pusher: @unchecked Sendable {
                 continue
             }
             progress(.layer(status: "Pushing", layer: l.digest))
-            try upload(client, repo, l.digest, l.size, start.session)
+            try upload(client, repo, l.digest, l.size, start.session) { sent in
+                progress(.pushing(layer: l.digest, current: sent, total: l.size))
+            }
             progress(.layer(status: "Pushed", layer: l.digest))
         }
         if try client.blobSize(repository: repo, digest: image.id, push: true) == nil {
@@ -61,7 +63,8 @@ public final class Pusher: @unchecked Sendable {
         return digest
     }
 
-    private func upload(_ client: RegistryClient, _ repo: String, _ digest: Digest, _ size: Int64, _ session: HTTPURL?) throws(RegistryError) {
+    private func upload(_ client: RegistryClient, _ repo: String, _ digest: Digest, _ size: Int64, _ session: HTTPURL?,
+                        sent: @escaping (Int64) -> Void = { _ in }) throws(RegistryError) {
         let content = store.content
         try client.uploadBlob(repository: repo, digest: digest, size: size, chunkSize: options.uploadChunkSize, session: session) {
             (offset: Int64) throws(RegistryError) -> ByteSource in
@@ -70,7 +73,7 @@ public final class Pusher: @unchecked Sendable {
             if offset > 0 && lseek(file.fd, off_t(offset), SEEK_SET) != offset {
                 throw .store(.internal(SyscallError("lseek", "blob \(digest)").description))
             }
-            return file
+            return CountingSource(file, from: offset, size: size, report: sent)
         }
     }
 
@@ -144,5 +147,34 @@ public final class Pusher: @unchecked Sendable {
         case MediaType.dockerLayerGzip: return MediaType.ociLayerGzip
         default: return t
         }
+    }
+}
+
+/// Counts the bytes read through it and reports the running total (from `from`, where a
+/// resumed upload starts) every 512 KiB and when `size` is reached, as docker's progress
+/// reader does. Uploads stop reading at the blob's size, so EOF may never be seen.
+final class CountingSource: ByteSource {
+    private let source: ByteSource
+    private let size: Int64
+    private var total: Int64
+    private var reported: Int64
+    private let report: (Int64) -> Void
+
+    init(_ source: ByteSource, from: Int64, size: Int64, report: @escaping (Int64) -> Void) {
+        self.source = source
+        self.size = size
+        total = from
+        reported = from
+        self.report = report
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try source.read(into: buffer)
+        total += Int64(n)
+        if total != reported && (total - reported >= 512 * 1024 || total >= size || n == 0) {
+            report(total)
+            reported = total
+        }
+        return n
     }
 }

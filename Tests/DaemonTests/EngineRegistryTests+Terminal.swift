@@ -27,6 +27,17 @@ extension EngineRegistryTests {
         XCTAssertEqual(plain.status, 0, "\(plain)")
         XCTAssertTrue(plain.stdout.contains(": Pull complete\n"), plain.stdout)
         XCTAssertFalse(plain.stdout.contains("\u{1B}"), plain.stdout.debugDescription)
+
+        // berth push on a terminal: the layer's line shows docker's bar while it uploads.
+        let copy = "\(address)/progress-push-\(getpid()):v1"
+        ok(engine.docker(["tag", image, copy]))
         ok(engine.docker(["rmi", image]))
+        let (p, pushScreen) = onTerminal(berth, ["push", copy], environment: env, size: "24x120", timeout: 60)
+        XCTAssertEqual(p.status, 0, "\(p) \(pushScreen.debugDescription)")
+        XCTAssertTrue(pushScreen.contains("Pushing [="), pushScreen.debugDescription)
+        XCTAssertTrue(pushScreen.contains("=>]"), pushScreen.debugDescription)
+        XCTAssertTrue(pushScreen.contains("Pushed"), pushScreen.debugDescription)
+        XCTAssertTrue(pushScreen.contains("v1: digest: sha256:"), pushScreen.debugDescription)
+        ok(engine.docker(["rmi", copy]))
     }
 }
