@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 BUILD_DIR := .build
 DEBUG_BIN := $(BUILD_DIR)/debug
 RELEASE_BIN := $(BUILD_DIR)/release
-BINARIES := berth berthd berth-runtime berth-shim berth-supervisor berth-ctl
+BINARIES := berth berthd berth-https berth-runtime berth-shim berth-supervisor berth-ctl
 APT_PACKAGES := libseccomp-dev libnl-3-dev libnl-route-3-dev zlib1g-dev libzstd-dev busybox-static file \
 	runc crun containerd procps iproute2 curl python3 python3-jsonschema python3-pip tini \
 	docker-registry skopeo openssl libcurl4-openssl-dev zstd

@@ -37,6 +37,7 @@ let package = Package(
         .executable(name: "berth-ctl", targets: ["berth-ctl"]),
         .executable(name: "berthd", targets: ["berthd"]),
         .executable(name: "berth", targets: ["berth"]),
+        .executable(name: "berth-https", targets: ["berth-https"]),
     ],
     targets: [
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
@@ -60,12 +61,16 @@ let package = Package(
         .target(name: "Images", dependencies: ["Digest", "JSON", "LinuxSys", "Archive"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         // The distribution API v2 client (plain HTTP for now) and pull/push into the image store.
-        .target(name: "Registry", dependencies: ["Images", "Digest", "JSON", "LinuxSys"], swiftSettings: runtimeSwift),
+        .target(name: "Registry", dependencies: ["Images", "Digest", "JSON", "LinuxSys", "Wire", "CLinux"], swiftSettings: runtimeSwift),
         // HTTPS for the registry client through URLSession. The only module that links
-        // Foundation (and, through URLSession, the system's libcurl): berthd alone uses it,
-        // which makes berthd a dynamically linked executable with a static Swift stdlib.
+        // Foundation (and, through URLSession, the system's libcurl): only the berth-https
+        // helper uses it, a dynamically linked executable with a static Swift stdlib, so
+        // berthd stays static and lean.
         .target(name: "HTTPSTransport", dependencies: ["Registry", "LinuxSys"],
                 swiftSettings: [.unsafeFlags(["-static-stdlib"])]),
+        .executableTarget(name: "berth-https", dependencies: ["HTTPSTransport", "Registry", "Wire", "JSON", "LinuxSys", "CLinux"],
+                          swiftSettings: [.unsafeFlags(["-static-stdlib"])],
+                          linkerSettings: staticExe("berth-https", static: false)),
         // The Docker Engine API's request and response shapes, shared by berthd and the berth CLI.
         .target(name: "DockerAPI", dependencies: ["JSON"]),
         // A Docker container's configuration turned into an OCI spec, as dockerd does it.
@@ -94,9 +99,9 @@ let package = Package(
         // berthd's container logic, free of HTTP: the API layer in berthd maps onto it.
         .target(name: "EngineCore", dependencies: ["DockerAPI", "ContainerSpec", "Archive", "SupervisorAPI", "ShimAPI", "Wire",
                                                    "OCISpec", "Cgroups", "LinuxSys", "JSON", "CLinux"]),
-        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "Registry", "HTTPSTransport", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
+        .executableTarget(name: "berthd", dependencies: ["EngineCore", "Images", "Registry", "HTTP", "DockerAPI", "ContainerSpec", "Archive", "Digest",
                                                          "Wire", "LinuxSys", "JSON"],
-                         linkerSettings: staticExe("berthd", static: false)),
+                         linkerSettings: staticExe("berthd")),
         // The docker-compatible CLI: verbs, flags, Go templates, tables (CLICore); `berth` is its main.
         .target(name: "CLICore", dependencies: ["APIClient", "Archive", "JSON", "LinuxSys", "CLinux"], swiftSettings: runtimeSwift),
         .executableTarget(name: "berth", dependencies: ["CLICore"],

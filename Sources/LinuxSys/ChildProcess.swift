@@ -86,12 +86,20 @@ public enum ChildProcess {
         try spawn(path, args, stdout: logFd, stderr: logFd, newSession: true)
     }
 
-    private static func spawn(_ path: String, _ args: [String], stdout: Int32, stderr: Int32,
+    /// Starts a helper whose stdin is `stdin` (a pipe the caller keeps the other end of, so
+    /// that the helper sees EOF when the caller dies) and whose output goes to `logFd`.
+    public static func spawnHelper(_ path: String, _ args: [String], stdin: Int32, logFd: Int32) throws -> pid_t {
+        try spawn(path, args, stdin: stdin, stdout: logFd, stderr: logFd)
+    }
+
+    private static func spawn(_ path: String, _ args: [String], stdin: Int32 = -1, stdout: Int32, stderr: Int32,
                               newSession: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if stdin >= 0 { posix_spawn_file_actions_adddup2(&actions, stdin, 0) } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         if stdout >= 0 { posix_spawn_file_actions_adddup2(&actions, stdout, 1) } else {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }

@@ -58,22 +58,3 @@ public struct Transports: Sendable {
         return try HTTPClient.send(req)
     }
 }
-
-/// A transport made on first use, so a daemon that never talks HTTPS never sets one up.
-public final class LazyTransport: HTTPTransport, @unchecked Sendable {
-    private let make: @Sendable () -> any HTTPTransport
-    private let lock = Lock()
-    private var made: (any HTTPTransport)?
-
-    public init(_ make: @escaping @Sendable () -> any HTTPTransport) { self.make = make }
-
-    public func send(_ req: HTTPClientRequest, body: ByteSource?, length: Int64) throws(RegistryError) -> any TransportResponse {
-        let t = lock.with { () -> any HTTPTransport in
-            if let made { return made }
-            let t = make()
-            made = t
-            return t
-        }
-        return try t.send(req, body: body, length: length)
-    }
-}

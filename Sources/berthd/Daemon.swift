@@ -4,7 +4,6 @@ import HTTP
 import EngineCore
 import Images
 import Registry
-import HTTPSTransport
 
 /// berthd as a whole: the engine, the image store, the supervisor link and the API
 /// server on every `-H` address.
@@ -63,8 +62,14 @@ final class Daemon: @unchecked Sendable {
         do { dockerIO = try HTTPURL(parsing: o.dockerIOServer) } catch {
             throw RuntimeError("invalid docker-io-server \"\(o.dockerIOServer)\": \(error)")
         }
-        // HTTPS to registries (URLSession) is set up by the first pull or push that needs it.
-        registryTransports = Transports(secure: LazyTransport { URLSessionTransport() }, dockerIO: dockerIO)
+        // HTTPS to registries: the berth-https helper (URLSession), started by the first
+        // pull or push that needs it, with the CAs of certs.d when there are any.
+        let certsDir = o.registryCertsDir, execRoot = o.execRoot
+        registryTransports = Transports(
+            secure: HelperTransport(binary: "\(exeDir)/berth-https", socket: "\(o.execRoot)/https.sock") {
+                RegistryCAs.helperArguments(certsDir: certsDir, bundle: "\(execRoot)/https-ca-bundle.crt")
+            },
+            dockerIO: dockerIO)
 
         var eo = ContainerEngine.Options(dataRoot: o.dataRoot, execRoot: o.execRoot, defaultRuntime: o.defaultRuntime, runtimes: runtimes)
         eo.dns = o.dns; eo.dnsSearch = o.dnsSearch; eo.dnsOptions = o.dnsOptions

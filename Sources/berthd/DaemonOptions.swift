@@ -30,6 +30,8 @@ struct DaemonOptions {
     /// Where docker.io's API is served (berth's own setting: an internal registry for an
     /// air-gapped host; the tests point it at a dead loopback port so nothing leaves the machine).
     var dockerIOServer = "https://registry-1.docker.io"
+    /// Docker's per-registry certificate directories: `<dir>/<host[:port]>/*.crt` are CAs.
+    var registryCertsDir = "/etc/docker/certs.d"
 
     static let usage = """
     Usage:  berthd [OPTIONS]
@@ -45,12 +47,14 @@ struct DaemonOptions {
           --dns list                DNS servers for containers
           --dns-opt list            DNS options for containers
           --dns-search list         DNS search domains for containers
+          --docker-io-server url    the registry behind docker.io (default https://registry-1.docker.io)
           --exec-root string        root of runtime state (default "/run/berth")
       -G, --group string            group for the unix socket (default "berth")
       -H, --host list               sockets to listen on (default unix:///run/berth/berthd.sock)
           --insecure-registry list  registries reached over plain HTTP (127.0.0.0/8 always is)
           --max-concurrent-downloads int  layers downloaded at once per pull (default 3)
       -p, --pidfile string          path for the daemon's PID file
+          --registry-certs-dir dir  CAs of private registries, <dir>/<host:port>/*.crt (default /etc/docker/certs.d)
           --registry-mirror list    mirrors tried before docker.io (http://host:port)
           --seccomp-profile string  default seccomp profile (default: deploy/seccomp-default.json as installed)
           --supervisor string       use the berth-supervisor serving on this socket instead of starting one
@@ -100,6 +104,7 @@ struct DaemonOptions {
             case "--insecure-registry": o.insecureRegistries.append(try value(flag, inline)); explicit.insert("insecure-registries")
             case "--registry-mirror": o.registryMirrors.append(try value(flag, inline)); explicit.insert("registry-mirrors")
             case "--docker-io-server": o.dockerIOServer = try value(flag, inline); explicit.insert("docker-io-server")
+            case "--registry-certs-dir": o.registryCertsDir = try value(flag, inline)
             case "--max-concurrent-downloads":
                 let v = try value(flag, inline)
                 guard let n = Int(v), n > 0 else { throw RuntimeError("invalid --max-concurrent-downloads \"\(v)\": a positive number is needed") }

@@ -1,6 +1,5 @@
 import HTTP
 import JSON
-import HTTPSTransport
 import Registry
 
 extension Daemon {

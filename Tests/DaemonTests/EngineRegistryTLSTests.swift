@@ -1,15 +1,14 @@
 import Foundation
 import XCTest
 
-/// Registries reached over HTTPS, as Docker Hub is: berthd's URLSession transport, the
-/// secure-by-default rule for addresses outside 127.0.0.0/8, the plain-HTTP exception for
-/// insecure registries, and an https token realm.
+/// Registries reached over HTTPS, as Docker Hub is: berthd's berth-https helper (URLSession),
+/// Docker's certs.d for a private CA, the secure-by-default rule for addresses outside
+/// 127.0.0.0/8, the plain-HTTP exception for insecure registries, and an https token realm.
 ///
 /// Everything runs in a network namespace this class makes (`ip netns add`) with the
 /// registries' address 10.231.0.1 on its own loopback, so no traffic leaves the machine's
-/// loopback. berthd runs in that namespace too, in a private mount namespace where the
-/// system CA bundle (/etc/ssl/certs/ca-certificates.crt, what URLSession trusts) has the
-/// test CA appended: the host's trust store is never touched.
+/// loopback. berthd (and so its helper) runs in that namespace too, with
+/// `--registry-certs-dir` naming the test's certs.d: the host's trust store is never touched.
 final class EngineRegistryTLSTests: EngineTestCase {
     static let address = "10.231.0.1"
     static let user = "bob", password = "pa55"
@@ -24,11 +23,10 @@ final class EngineRegistryTLSTests: EngineTestCase {
     static var dir: String { setup?.dir ?? "/nonexistent" }
     static var netnsPath: String { "/run/netns/" + (setup?.netns ?? "none") }
 
-    override class var daemonArgs: [String] { ["--insecure-registry", "\(address):5001"] }
-    override class var daemonWrapper: [String] {
-        ["/usr/bin/nsenter", "--net=\(netnsPath)", "/usr/bin/unshare", "--mount", "--propagation", "slave",
-         "/bin/sh", "-c", "mount --bind \"$0\" /etc/ssl/certs/ca-certificates.crt && exec \"$@\"", dir + "/certs/ca-bundle.crt"]
+    override class var daemonArgs: [String] {
+        ["--insecure-registry", "\(address):5001", "--registry-certs-dir", dir + "/certs.d"]
     }
+    override class var daemonWrapper: [String] { ["/usr/bin/nsenter", "--net=\(netnsPath)"] }
 
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root") }
@@ -77,9 +75,14 @@ final class EngineRegistryTLSTests: EngineTestCase {
         let other = ChildProcess.run("/bin/bash", [Binaries.fixtures + "/make-tls-certs.sh", d + "/other", "registry", "IP:\(address)"],
                                      outputDir: io)
         guard other.status == 0 else { throw HarnessError("make-tls-certs.sh (untrusted) failed: \(other)") }
-        // skopeo trusts what a --dest-cert-dir holds.
+        // skopeo trusts what a --dest-cert-dir holds; berthd what certs.d holds, per registry
+        // as Docker reads it (the untrusted one on :5444 has no entry).
         try FileManager.default.createDirectory(atPath: d + "/skopeo-certs", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: certs + "/ca.crt", toPath: d + "/skopeo-certs/ca.crt")
+        for host in ["\(address):5443", "127.0.0.1:5443", "\(address):5002", "\(address):5003"] {
+            try FileManager.default.createDirectory(atPath: "\(d)/certs.d/\(host)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: certs + "/ca.crt", toPath: "\(d)/certs.d/\(host)/ca.crt")
+        }
 
         let token = inNetnsChild(["python3", Binaries.fixtures + "/token-server.py", "5003", d + "/token-cert.pem", user, password],
                                  env: ["TOKEN_ADDR": address, "TOKEN_TLS_CERT": certs + "/registry.crt", "TOKEN_TLS_KEY": certs + "/registry.key"])
@@ -142,6 +145,7 @@ final class EngineRegistryTLSTests: EngineTestCase {
     /// what was pushed pulls back by digest; the berth CLI and the Python SDK pull too.
     func testPullPushOverHTTPS() throws {
         let image = "\(tls)/tls/busybox:latest"
+        engine.docker(["rmi", image]) // pulled by an earlier test, perhaps
         let pulled = ok(engine.docker(["pull", image], timeout: 120), "docker pull over https")
         XCTAssertTrue(pulled.contains("latest: Pulling from tls/busybox"), pulled)
         XCTAssertTrue(pulled.contains("Status: Downloaded newer image for \(image)"), pulled)
@@ -157,12 +161,31 @@ final class EngineRegistryTLSTests: EngineTestCase {
         ok(engine.docker(["pull", "\(tls)/tls/pushed@\(digest)"], timeout: 120), "pull back by digest")
         XCTAssertTrue(repoDigests("\(tls)/tls/pushed@\(digest)").contains("\(tls)/tls/pushed@\(digest)"))
 
+        // HTTPS went through the berth-https helper, a child of berthd; killed, it is
+        // started again by the next request.
+        let helpers = ProcessTable.pidsWithCommandLine(containing: engine.execRoot + "/https.sock")
+        XCTAssertEqual(helpers.count, 1, "one berth-https helper")
+        if let helper = helpers.first {
+            XCTAssertEqual(ProcessTable.parent(of: helper), engine.daemon?.pid)
+            _ = ProcessTable.killAndWait([helper])
+        }
         let berth = try engine.berth(["pull", "-q", image], timeout: 120)
         XCTAssertEqual(berth.status, 0, "\(berth)")
         XCTAssertEqual(berth.out, image)
         let sdk = engine.python("img = client.images.pull('\(tls)/tls/busybox', tag='latest')\nprint(img.attrs['RepoDigests'])")
         XCTAssertEqual(sdk.status, 0, "\(sdk)")
         XCTAssertTrue(sdk.stdout.contains("\(tls)/tls/busybox@\(digest)"), sdk.stdout)
+    }
+
+    /// When berthd stops, its helper goes too (EOF on the pipe that is its stdin).
+    func testHelperExitsWithBerthd() throws {
+        ok(engine.docker(["pull", "\(tls)/tls/busybox:latest"], timeout: 120))
+        let helpers = ProcessTable.pidsWithCommandLine(containing: engine.execRoot + "/https.sock")
+        XCTAssertEqual(helpers.count, 1)
+        engine.stopDaemon()
+        XCTAssertTrue(eventually(timeout: 10) { helpers.allSatisfy { !ProcessTable.isAlive($0) || ProcessTable.state($0) == "Z" } },
+                      "berth-https outlived berthd")
+        try engine.start()
     }
 
     /// A certificate from an unknown CA: docker's x509 error, no image, and no retry loop.
