@@ -64,7 +64,7 @@ extension ImageStore {
         try content.adopt(spooled)
         let info = try layers.register(parent: parentChain, from: try content.open(spooled.digest))
 
-        let now = Timestamp.now().rfc3339
+        let now = WallTime.now().rfc3339(.trimmed)
         let host = platform ?? Platform.host
         var containerConfig = base ?? parentConfig?.config ?? ContainerConfig()
         changes.apply(to: &containerConfig)

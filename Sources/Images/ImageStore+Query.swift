@@ -1,4 +1,5 @@
 import Digest
+import LinuxSys
 
 extension ImageStore {
     /// An image by full or `sha256:` ID, unique ID prefix, or reference.
@@ -54,7 +55,7 @@ extension ImageStore {
                 dockerVersion: c.dockerVersion ?? "", author: c.author ?? "", config: c.config,
                 architecture: c.architecture, variant: c.variant, os: c.os, osVersion: c.osVersion, size: img.size,
                 rootFS: .init(type: c.rootfs.type, layers: c.rootfs.diffIDs.map(\.encoded)),
-                metadata: .init(lastTagTime: e.record.lastTagTime ?? Timestamp.zeroText))
+                metadata: .init(lastTagTime: e.record.lastTagTime ?? WallTime.goZeroRFC3339))
         }
     }
 
@@ -76,7 +77,7 @@ extension ImageStore {
                     size = layers.get(e.chainIDs[layerIndex])?.size ?? 0
                     layerIndex += 1
                 }
-                rows.insert(ImageHistoryItem(id: "<missing>", created: h.created.flatMap { Timestamp(rfc3339: $0) }?.seconds ?? 0,
+                rows.insert(ImageHistoryItem(id: "<missing>", created: h.created.flatMap { WallTime.parse(rfc3339: $0) }?.seconds ?? 0,
                                              createdBy: h.createdBy ?? "", tags: [], size: size, comment: h.comment ?? ""), at: 0)
             }
             var current: Entry? = e
@@ -93,13 +94,13 @@ extension ImageStore {
     /// GET /images/json, newest first.
     public func list(_ filters: ImageFilters = ImageFilters()) throws(ImageError) -> [ImageSummary] {
         try locked { () throws(ImageError) -> [ImageSummary] in
-            var beforeTime: Timestamp?
-            var sinceTime: Timestamp?
+            var beforeTime: WallTime?
+            var sinceTime: WallTime?
             if let b = filters.before { beforeTime = try createdLocked(try resolveLocked(b)) }
             if let s = filters.since { sinceTime = try createdLocked(try resolveLocked(s)) }
-            var out: [(Timestamp, ImageSummary)] = []
+            var out: [(WallTime, ImageSummary)] = []
             for e in images.values {
-                let created = (e.config.created.flatMap { Timestamp(rfc3339: $0) }) ?? Timestamp(seconds: 0)
+                let created = (e.config.created.flatMap { WallTime.parse(rfc3339: $0) }) ?? WallTime(seconds: 0)
                 if let beforeTime, !(created < beforeTime) { continue }
                 if let sinceTime, !(sinceTime < created) { continue }
                 if let until = filters.until, !(created < until) { continue }
@@ -138,7 +139,7 @@ extension ImageStore {
             let layersSize = uses.keys.reduce(Int64(0)) { $0 + (layers.get($1)?.size ?? 0) }
             var summaries: [ImageSummary] = []
             for e in images.values {
-                let created = (e.config.created.flatMap { Timestamp(rfc3339: $0) }) ?? Timestamp(seconds: 0)
+                let created = (e.config.created.flatMap { WallTime.parse(rfc3339: $0) }) ?? WallTime(seconds: 0)
                 let r = referencesLocked(e.id)
                 var s = summaryLocked(e, created: created, tags: r.filter { $0.tag != nil }.map(\.familiarString),
                                       digests: r.filter { $0.digest != nil }.map(\.familiarString))
@@ -149,15 +150,15 @@ extension ImageStore {
         }
     }
 
-    func summaryLocked(_ e: Entry, created: Timestamp, tags: [String], digests: [String]) -> ImageSummary {
+    func summaryLocked(_ e: Entry, created: WallTime, tags: [String], digests: [String]) -> ImageSummary {
         ImageSummary(id: e.id.encoded, parentID: e.record.parent?.encoded ?? "", repoTags: tags, repoDigests: digests,
                      created: created.seconds, size: sizeLocked(e), sharedSize: -1,
                      labels: e.config.config?.labels ?? [:], containers: -1)
     }
 
-    func createdLocked(_ id: Digest) throws(ImageError) -> Timestamp {
+    func createdLocked(_ id: Digest) throws(ImageError) -> WallTime {
         guard let e = images[id] else { throw ImageError.noSuchImage(id.encoded) }
-        return e.config.created.flatMap { Timestamp(rfc3339: $0) } ?? Timestamp(seconds: 0)
+        return e.config.created.flatMap { WallTime.parse(rfc3339: $0) } ?? WallTime(seconds: 0)
     }
 
     func hasChildrenLocked(_ id: Digest) -> Bool {

@@ -39,7 +39,7 @@ extension ImageStore {
         }
         refs[ref] = id
         if ref.tag != nil, var e = images[id] {
-            e.record.lastTagTime = Timestamp.now().rfc3339
+            e.record.lastTagTime = WallTime.now().rfc3339(.trimmed)
             try saveRecord(e.record)
             images[id] = e
         }
@@ -76,7 +76,7 @@ extension ImageStore {
             for e in images.values {
                 if !all && hasChildrenLocked(e.id) { continue }
                 if referencesLocked(e.id).isEmpty && hasChildrenLocked(e.id) { continue }
-                let created = e.config.created.flatMap { Timestamp(rfc3339: $0) } ?? Timestamp(seconds: 0)
+                let created = e.config.created.flatMap { WallTime.parse(rfc3339: $0) } ?? WallTime(seconds: 0)
                 if let until = filters.until, until < created { continue }
                 if !filters.labels.isEmpty && !Self.matchLabels(filters.labels, e.config.config?.labels) { continue }
                 candidates.append(e.id)

@@ -250,7 +250,7 @@ public final class ImageStore: @unchecked Sendable {
         return Image(id: e.id, config: e.config, parent: e.record.parent, chainIDs: e.chainIDs, size: sizeLocked(e),
                      repoTags: r.filter { $0.tag != nil }.map(\.familiarString),
                      repoDigests: r.filter { $0.digest != nil }.map(\.familiarString),
-                     lastTagTime: e.record.lastTagTime.flatMap { Timestamp(rfc3339: $0) })
+                     lastTagTime: e.record.lastTagTime.flatMap { WallTime.parse(rfc3339: $0) })
     }
 }
 

@@ -1,4 +1,5 @@
 import Digest
+import LinuxSys
 
 /// A layer as an image references it: the blob in the content store it was unpacked from
 /// (compressed or not), kept so `docker save` can reproduce the exact diff.
@@ -28,7 +29,7 @@ public struct Image: Sendable, Equatable {
     public let repoTags: [String]
     /// "busybox@sha256:..."
     public let repoDigests: [String]
-    public let lastTagTime: Timestamp?
+    public let lastTagTime: WallTime?
 }
 
 /// Who uses an image: the image store asks berthd, which knows the containers.
@@ -99,12 +100,12 @@ public struct ImageFilters: Sendable, Equatable {
     public var before: String?
     public var since: String?
     /// Only images created before this time (prune's `until`).
-    public var until: Timestamp?
+    public var until: WallTime?
     /// Include intermediate images (parents of other images) without tags, as `docker images -a`.
     public var all = false
 
     public init(dangling: Bool? = nil, labels: [String] = [], references: [String] = [], before: String? = nil,
-                since: String? = nil, until: Timestamp? = nil, all: Bool = false) {
+                since: String? = nil, until: WallTime? = nil, all: Bool = false) {
         self.dangling = dangling
         self.labels = labels
         self.references = references

@@ -80,7 +80,7 @@ public final class JSONFileLog: @unchecked Sendable {
         entry += Array(#"","stream":""#.utf8)
         entry += Array(stream.utf8)
         entry += Array(#"","time":""#.utf8)
-        entry += Array(Timestamp.now().rfc3339.utf8)
+        entry += Array(WallTime.now().rfc3339Nano.utf8)
         entry += Array("\"}\n".utf8)
         if maxSize > 0, size > 0, size + Int64(entry.count) > maxSize { rotate() }
         guard fd >= 0 else { return }

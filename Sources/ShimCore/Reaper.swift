@@ -7,7 +7,7 @@ import Wire
 public struct ChildExit: Sendable {
     public let pid: Int32
     public let rawStatus: Int32
-    public let time: Timestamp
+    public let time: WallTime
     /// Order of collection, so a stale exit of a recycled pid is never taken for a new process.
     let sequence: UInt64
 

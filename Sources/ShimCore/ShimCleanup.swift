@@ -12,7 +12,7 @@ enum ShimCleanup {
         ShimMain.fillStdio()
         let paths = opts.paths
         stopUnreachableShim(paths)
-        var result = ExitResult(pid: 0, exitStatus: 137, exitedAt: Timestamp.now().rfc3339)
+        var result = ExitResult(pid: 0, exitStatus: 137, exitedAt: WallTime.now().rfc3339Nano)
         if let pid = try? readPidFile(paths.initPidFile) { result.pid = pid }
         if let recorded = ExitRecord.read(paths.initExitFile) { result = recorded }
 

@@ -19,7 +19,7 @@ public final class ShimLog: @unchecked Sendable {
     public func trace(_ line: String) { emit("trace", line) }
 
     private func emit(_ level: String, _ message: String) {
-        var line = Array("\(Timestamp.now().rfc3339) \(level) \(message)".utf8)
+        var line = Array("\(WallTime.now().rfc3339Nano) \(level) \(message)".utf8)
         line.append(0x0a)
         lock.with {
             var off = 0
@@ -30,32 +30,5 @@ public final class ShimLog: @unchecked Sendable {
                 off += n
             }
         }
-    }
-}
-
-/// A wall-clock instant with nanoseconds, rendered as RFC 3339 in UTC with all nine digits
-/// ("2024-05-01T12:00:00.123456789Z"), the form the protocol and Docker's json-file log use.
-public struct Timestamp: Sendable, Equatable {
-    public var seconds: Int
-    public var nanoseconds: Int
-
-    public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
-    }
-
-    public var rfc3339: String {
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        let ns = String(nanoseconds)
-        let frac = String(repeating: "0", count: max(0, 9 - ns.count)) + ns
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(frac)Z"
     }
 }

@@ -192,7 +192,7 @@ public final class ShimService: @unchecked Sendable {
         } catch {
             // A process that could not start is over: waiters get 255, as a failed exec.
             p.io.closeAll()
-            let exit = ExitResult(pid: 0, exitStatus: 255, exitedAt: Timestamp.now().rfc3339)
+            let exit = ExitResult(pid: 0, exitStatus: 255, exitedAt: WallTime.now().rfc3339Nano)
             state.with {
                 p.status = .stopped
                 p.exit = exit
@@ -219,7 +219,7 @@ public final class ShimService: @unchecked Sendable {
             }
             checkOOM(c)
             // Execs that were never started cannot start any more: their waiters are released.
-            let now = Timestamp.now().rfc3339
+            let now = WallTime.now().rfc3339Nano
             state.with {
                 for e in c.execs.values where e.exit == nil && e.pid == 0 {
                     e.exit = ExitResult(pid: 0, exitStatus: 255, exitedAt: now)
@@ -227,7 +227,7 @@ public final class ShimService: @unchecked Sendable {
                 }
             }
         }
-        let exit = ExitResult(pid: child.pid, exitStatus: child.exitStatus, exitedAt: child.time.rfc3339)
+        let exit = ExitResult(pid: child.pid, exitStatus: child.exitStatus, exitedAt: child.time.rfc3339Nano)
         if let execID = p.execID { ExitRecord.write(exit, to: paths.execExitFile(execID)) } else { ExitRecord.write(exit, to: paths.initExitFile) }
         state.with {
             p.exit = exit
@@ -247,7 +247,7 @@ public final class ShimService: @unchecked Sendable {
         let (_, p) = try process(ref.execID)
         return state.with {
             while p.exit == nil { _ = state.wait() }
-            return p.exit ?? ExitResult(pid: p.pid, exitStatus: 255, exitedAt: Timestamp.now().rfc3339)
+            return p.exit ?? ExitResult(pid: p.pid, exitStatus: 255, exitedAt: WallTime.now().rfc3339Nano)
         }
     }
 
@@ -275,7 +275,7 @@ public final class ShimService: @unchecked Sendable {
             while p.exit == nil && waited < 100 { _ = state.wait(seconds: 0.1); waited += 1 }
             if let e = p.exit { return e }
             // Never reaped (not our child any more?): report it killed, and release waiters.
-            let e = ExitResult(pid: p.pid, exitStatus: 137, exitedAt: Timestamp.now().rfc3339)
+            let e = ExitResult(pid: p.pid, exitStatus: 137, exitedAt: WallTime.now().rfc3339Nano)
             p.exit = e
             p.status = .stopped
             state.broadcast()
@@ -313,7 +313,7 @@ public final class ShimService: @unchecked Sendable {
         let exit: ExitResult = try state.with {
             if p.status.isLive { throw WireError.precondition("exec \(execID) of task \(id) is running; kill it before deleting it") }
             c.execs.removeValue(forKey: execID)
-            return p.exit ?? ExitResult(pid: p.pid, exitStatus: 0, exitedAt: Timestamp.now().rfc3339)
+            return p.exit ?? ExitResult(pid: p.pid, exitStatus: 0, exitedAt: WallTime.now().rfc3339Nano)
         }
         p.io.closeAll()
         for path in [paths.execSpec(execID), paths.execPidFile(execID), paths.execExitFile(execID)] { unlink(path) }

@@ -1,24 +1,6 @@
 import Glibc
 import LinuxSys
 
-/// RFC 3339 timestamps in UTC with nanoseconds, the protocol's time format.
-public enum Timestamp {
-    public static func now() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        var secs = ts.tv_sec
-        var tm = Glibc.tm()
-        gmtime_r(&secs, &tm)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        return "\(pad(Int(tm.tm_year) + 1900, 4))-\(pad(Int(tm.tm_mon) + 1, 2))-\(pad(Int(tm.tm_mday), 2))"
-            + "T\(pad(Int(tm.tm_hour), 2)):\(pad(Int(tm.tm_min), 2)):\(pad(Int(tm.tm_sec), 2))"
-            + ".\(pad(Int(ts.tv_nsec), 9))Z"
-    }
-}
-
 /// Daemon log lines on stderr. Writes are single `write(2)` calls, so lines from
 /// different threads never interleave.
 public final class Logger: Sendable {
@@ -38,7 +20,7 @@ public final class Logger: Sendable {
     }
 
     private func emit(_ level: String, _ message: String) {
-        line("\(Timestamp.now()) \(level) berth-supervisor: \(message)")
+        line("\(WallTime.now().rfc3339Nano) \(level) berth-supervisor: \(message)")
     }
 }
 

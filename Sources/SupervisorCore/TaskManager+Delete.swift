@@ -65,7 +65,7 @@ extension TaskManager {
     }
 
     private func gonelessExit(_ e: TaskEntry) -> ExitResult {
-        ExitResult(pid: e.locked { e.record.pid }, exitStatus: 137, exitedAt: Timestamp.now())
+        ExitResult(pid: e.locked { e.record.pid }, exitStatus: 137, exitedAt: WallTime.now().rfc3339Nano)
     }
 
     /// Moves the task out of sight now; publishes TaskDelete once its shim's events are

@@ -134,9 +134,9 @@ extension TaskManager {
     func processExit(_ e: TaskEntry, _ ev: TaskEvent) {
         if let execID = ev.execID {
             recordExecExit(e, execID, ExitResult(pid: ev.pid ?? 0, exitStatus: ev.exitStatus ?? 255,
-                                                 exitedAt: ev.exitedAt ?? Timestamp.now()))
+                                                 exitedAt: ev.exitedAt ?? WallTime.now().rfc3339Nano))
         } else {
-            recordExit(e, pid: ev.pid, status: ev.exitStatus ?? 255, at: ev.exitedAt ?? Timestamp.now(), reason: ev.reason)
+            recordExit(e, pid: ev.pid, status: ev.exitStatus ?? 255, at: ev.exitedAt ?? WallTime.now().rfc3339Nano, reason: ev.reason)
         }
     }
 
@@ -198,7 +198,7 @@ extension TaskManager {
             return e.record
         }
         let recorded = recordExit(e, pid: exit?.pid, status: exit?.exitStatus ?? 137,
-                                  at: exit?.exitedAt ?? Timestamp.now(), reason: "shim exited unexpectedly")
+                                  at: exit?.exitedAt ?? WallTime.now().rfc3339Nano, reason: "shim exited unexpectedly")
         if !recorded && e.locked({ e.phase != .deleting }) {
             do { try store.save(saved) } catch { log.error("task \(e.id): record shim cleanup: \(error)") }
         }

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSys
 import Wire
 import ShimAPI
 import SupervisorAPI
@@ -57,7 +58,7 @@ extension TaskManager {
         let st = try launcher.call(id: e.id, path: path, ShimMethod.state, ProcessRef(), JSONValue.self)
         let status = st["status"]?.string ?? ""
         if status == "stopped", let code = st["exitStatus"]?.int32 {
-            recordExit(e, pid: st["pid"]?.int32, status: code, at: st["exitedAt"]?.string ?? Timestamp.now(), reason: nil)
+            recordExit(e, pid: st["pid"]?.int32, status: code, at: st["exitedAt"]?.string ?? WallTime.now().rfc3339Nano, reason: nil)
         } else {
             e.locked {
                 guard !e.record.hasExited else { return }

@@ -103,7 +103,7 @@ public final class TaskManager: @unchecked Sendable {
 
         let record = TaskRecord(id: p.id, bundle: p.bundle, runtime: runtime, runtimeRoot: options.runtimeRoot,
                                 terminal: p.terminal ?? false, stdin: p.stdin ?? false, log: p.log, labels: p.labels,
-                                createdAt: Timestamp.now())
+                                createdAt: WallTime.now().rfc3339Nano)
         let e = TaskEntry(record: record, phase: .creating)
         let previous = try lock.with { () -> TaskEntry? in
             if tasks[p.id] != nil { throw WireError.exists("task \"\(p.id)\" already exists") }

@@ -39,7 +39,7 @@ extension Daemon {
         out.since = f["since"].first
         if let u = f["until"].first {
             guard let t = WallTime.parseTimestamp(u) else { throw HTTPError(status: 400, message: "invalid filter 'until=\(u)'") }
-            out.until = Timestamp(seconds: t.seconds, nanoseconds: Int32(t.nanoseconds))
+            out.until = t
         }
         return out
     }

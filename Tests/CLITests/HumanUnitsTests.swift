@@ -1,5 +1,6 @@
 import XCTest
 @testable import CLICore
+import LinuxSys
 
 /// go-units and Go's time formatting as the docker CLI prints them.
 final class HumanUnitsTests: XCTestCase {
@@ -78,16 +79,16 @@ final class HumanUnitsTests: XCTestCase {
     }
 
     func testTimestamps() {
-        let t = Timestamp.parseRFC3339("2024-05-01T10:20:30.123456789+02:00")
+        let t = WallTime.parseRFC3339("2024-05-01T10:20:30.123456789+02:00")
         XCTAssertEqual(t?.seconds, 1714551630)
-        XCTAssertEqual(t?.nanos, 123_456_789)
-        XCTAssertNil(Timestamp.parseRFC3339("0001-01-01T00:00:00Z"), "Go's zero time means never")
-        XCTAssertNil(Timestamp.parseRFC3339("yesterday"))
-        let now = Timestamp(seconds: 1_700_000_000, nanos: 0)
-        XCTAssertEqual(try Timestamp.apiTimestamp("10m", now: now), "1699999400.000000000")
-        XCTAssertEqual(try Timestamp.apiTimestamp("1699999999", now: now), "1699999999")
-        XCTAssertEqual(try Timestamp.apiTimestamp("2024-05-01T10:20:30Z", now: now), "1714558830.000000000")
-        XCTAssertThrowsError(try Timestamp.apiTimestamp("soon", now: now))
+        XCTAssertEqual(t?.nanoseconds, 123_456_789)
+        XCTAssertNil(WallTime.parseRFC3339("0001-01-01T00:00:00Z"), "Go's zero time means never")
+        XCTAssertNil(WallTime.parseRFC3339("yesterday"))
+        let now = WallTime(seconds: 1_700_000_000)
+        XCTAssertEqual(try WallTime.apiTimestamp("10m", now: now), "1699999400.000000000")
+        XCTAssertEqual(try WallTime.apiTimestamp("1699999999", now: now), "1699999999")
+        XCTAssertEqual(try WallTime.apiTimestamp("2024-05-01T10:20:30Z", now: now), "1714558830.000000000")
+        XCTAssertThrowsError(try WallTime.apiTimestamp("soon", now: now))
     }
 
     func testDisplayHelpers() {

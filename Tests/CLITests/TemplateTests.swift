@@ -1,6 +1,7 @@
 import JSON
 import XCTest
 @testable import CLICore
+import LinuxSys
 
 /// The Go text/template subset, checked against what Go (and the docker CLI's functions) produce.
 final class TemplateTests: XCTestCase {
@@ -123,7 +124,7 @@ final class TemplateTests: XCTestCase {
 
     func testContextObjectsAndHeaders() throws {
         let c = (try? JSON.parse(Array(#"{"Id":"0123456789abcdef","Names":["/web"],"Labels":{"com.x":"1"},"Command":"sh -c 'sleep 1000000000'","Created":0}"#.utf8))) ?? .null
-        let row = TValue.object(ContainerContext(c: c, trunc: true, now: Timestamp(seconds: 90)))
+        let row = TValue.object(ContainerContext(c: c, trunc: true, now: WallTime(seconds: 90)))
         XCTAssertEqual(try Template(#"{{.ID}} {{.Names}} {{.Label "com.x"}} {{.Command}} {{.RunningFor}}"#).execute(row),
                        "0123456789ab web 1 \"sh -c 'sleep 100000…\" About a minute ago")
         XCTAssertThrowsError(try Template("{{.Foo}}").execute(row)) {

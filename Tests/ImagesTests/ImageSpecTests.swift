@@ -67,21 +67,6 @@ final class ImageSpecTests: XCTestCase {
         XCTAssertEqual(try JSON.decode(ArchiveManifestEntry.self, from: Array(encoded.utf8)), a[0])
     }
 
-    func testTimestamps() throws {
-        let t = try XCTUnwrap(Timestamp(rfc3339: "2024-05-01T10:20:30.123456789Z"))
-        XCTAssertEqual(t.seconds, 1_714_558_830)
-        XCTAssertEqual(t.nanoseconds, 123_456_789)
-        XCTAssertEqual(t.rfc3339, "2024-05-01T10:20:30.123456789Z")
-        XCTAssertEqual(Timestamp(rfc3339: "2024-05-01T12:20:30+02:00")?.seconds, 1_714_558_830)
-        XCTAssertEqual(Timestamp(rfc3339: "1970-01-01T00:00:00Z")?.seconds, 0)
-        XCTAssertEqual(Timestamp(seconds: 0).rfc3339, "1970-01-01T00:00:00Z")
-        XCTAssertEqual(Timestamp(seconds: 1, nanoseconds: 500_000_000).rfc3339, "1970-01-01T00:00:01.5Z")
-        XCTAssertEqual(Timestamp(rfc3339: Timestamp.zeroText)?.rfc3339, Timestamp.zeroText)
-        for bad in ["", "2024-05-01", "2024-13-01T00:00:00Z", "2024-05-01T10:20:30", "2024-05-01T10:20:30.Z", "2024-05-01T10:20:30Zx"] {
-            XCTAssertNil(Timestamp(rfc3339: bad), bad)
-        }
-    }
-
     func testConfigChangesFromDockerfileInstructions() throws {
         let c = try ImageConfigChanges.parse([
             #"CMD ["sh", "-c", "echo hi"]"#, "ENTRYPOINT /bin/run --x", #"ENV A=1 B="two words""#, "ENV LEGACY some value",

@@ -1,6 +1,7 @@
 import XCTest
 import Digest
 import Images
+import LinuxSys
 
 /// Cases from distribution/reference's reference_test.go and normalize_test.go.
 final class ReferenceTests: XCTestCase {
@@ -182,7 +183,8 @@ final class ReferenceTests: XCTestCase {
             _ = try? Reference.parseNormalized(s)
             _ = try? AnyReference.parse(s)
             _ = try? PathMatch.match(s, "a/b:c")
-            _ = Timestamp(rfc3339: s)
+            _ = WallTime.parse(rfc3339: s)
+            _ = WallTime.parseDateTime(s)
             _ = try? ImageConfigChanges.parse(["EXPOSE " + s, "ENV " + s, "HEALTHCHECK " + s])
         }
         XCTAssertGreaterThan(parsed, 0)

@@ -1,5 +1,6 @@
 import APIClient
 import JSON
+import LinuxSys
 
 /// `berth ps` / `berth container ls`.
 enum ContainerList {
@@ -49,7 +50,7 @@ enum ContainerList {
         } else if quiet {
             format = "{{.ID}}"
         }
-        let now = Timestamp.now()
+        let now = WallTime.now()
         let trunc = !f.bool("no-trunc")
         let rows = list.array.map { TValue.object(ContainerContext(c: $0, trunc: trunc, now: now)) }
         inv.ctx.out.put(try Formatter.render(OutputFormat(format), rows: rows, headers: ContainerContext.headers))

@@ -1,6 +1,7 @@
 import Glibc
 import APIClient
 import JSON
+import LinuxSys
 
 /// `berth exec`: create the exec, start it hijacked (or detached), stream, exit with its code.
 enum Exec {
@@ -117,6 +118,6 @@ enum Logs {
 /// `--since` / `--until` values as the API wants them.
 enum GoTimeArg {
     static func timestamp(_ v: String, flag: String) throws -> String {
-        do { return try Timestamp.apiTimestamp(v) } catch { throw CLIError("invalid value for \"\(flag)\": \(error)") }
+        do { return try WallTime.apiTimestamp(v) } catch { throw CLIError("invalid value for \"\(flag)\": \(error)") }
     }
 }

@@ -1,11 +1,12 @@
 import JSON
+import LinuxSys
 
 /// One row of `images`: docker's imageContext (an image summary with one repository/tag pair).
 struct ImageContext: TemplateObject {
     let i: JSONValue
     let repo: String, tag: String, digest: String
     let trunc: Bool
-    let now: Timestamp
+    let now: WallTime
 
     static let headers: [String: String] = [
         "ID": "IMAGE ID", "Repository": "REPOSITORY", "Tag": "TAG", "Digest": "DIGEST", "CreatedSince": "CREATED",
@@ -30,7 +31,7 @@ struct ImageContext: TemplateObject {
         case "Digest": return digest
         case "CreatedSince":
             return HumanUnits.humanDuration(seconds: now.asDouble - Double(i["Created"].int64 ?? 0)) + " ago"
-        case "CreatedAt": return Timestamp(seconds: i["Created"].int64 ?? 0).goString
+        case "CreatedAt": return WallTime(seconds: i["Created"].int64 ?? 0).goString
         case "Size": return HumanUnits.humanSize(Double(i["Size"].int64 ?? 0), precision: 3)
         case "Containers":
             let c = i["Containers"].int64 ?? -1
@@ -53,7 +54,7 @@ struct ImageContext: TemplateObject {
 
     /// imageFormat: a dangling image is one `<none>` row; otherwise one row per repository
     /// and tag (and digest, when digests are shown), untagged digests as `<none>` tags.
-    static func rows(_ img: JSONValue, digests showDigests: Bool, needDigest: Bool, trunc: Bool, now: Timestamp) -> [ImageContext] {
+    static func rows(_ img: JSONValue, digests showDigests: Bool, needDigest: Bool, trunc: Bool, now: WallTime) -> [ImageContext] {
         let tags = img["RepoTags"].strings, digests = img["RepoDigests"].strings
         let dangling = (tags.isEmpty && digests.isEmpty)
             || (tags == ["<none>:<none>"] && digests == ["<none>@<none>"])
@@ -98,7 +99,7 @@ struct HistoryContext: TemplateObject {
     let h: JSONValue
     let trunc: Bool
     let human: Bool
-    let now: Timestamp
+    let now: WallTime
 
     static let headers: [String: String] = [
         "ID": "IMAGE", "CreatedSince": "CREATED", "CreatedAt": "CREATED AT", "CreatedBy": "CREATED BY", "Size": "SIZE", "Comment": "COMMENT",
@@ -117,9 +118,9 @@ struct HistoryContext: TemplateObject {
         let created = h["Created"].int64 ?? 0
         switch name {
         case "ID": return trunc ? Display.truncateID(h["Id"].stringValue) : h["Id"].stringValue
-        case "CreatedAt": return Timestamp(seconds: created).rfc3339
+        case "CreatedAt": return WallTime(seconds: created).localRFC3339(.none)
         case "CreatedSince":
-            if !human { return Timestamp(seconds: created).rfc3339 }
+            if !human { return WallTime(seconds: created).localRFC3339(.none) }
             // Before 2000-01-01: a placeholder date, shown as N/A.
             if created <= 946684800 { return "N/A" }
             return HumanUnits.humanDuration(seconds: now.asDouble - Double(created)) + " ago"

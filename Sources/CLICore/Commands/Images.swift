@@ -29,7 +29,7 @@ enum Images {
                 format += "\t{{.Digest}}"
             }
             let needDigest = digests || format.contains("{{.Digest}}")
-            let now = Timestamp.now()
+            let now = WallTime.now()
             let trunc = !f.bool("no-trunc")
             let rows = list.array.flatMap {
                 ImageContext.rows($0, digests: digests, needDigest: needDigest, trunc: trunc, now: now).map { TValue.object($0) }
@@ -111,7 +111,7 @@ enum Images {
             if format.isEmpty || format == "table" {
                 format = inv.flags.bool("quiet") ? "{{.ID}}" : human ? HistoryContext.defaultTable : HistoryContext.nonHumanTable
             }
-            let now = Timestamp.now()
+            let now = WallTime.now()
             let trunc = !inv.flags.bool("no-trunc")
             let rows = items.array.map { TValue.object(HistoryContext(h: $0, trunc: trunc, human: human, now: now)) }
             inv.ctx.out.put(try Formatter.render(OutputFormat(format), rows: rows, headers: HistoryContext.headers))

@@ -1,6 +1,7 @@
 import Glibc
 import APIClient
 import JSON
+import LinuxSys
 
 /// version, info.
 enum SystemInfo {
@@ -87,8 +88,8 @@ enum SystemInfo {
 
     /// The build time as the docker CLI reformats it: time.ANSIC (`Wed May  1 00:00:00 2024`).
     static func ansiDate(_ s: String) -> String {
-        guard let (t, offset) = Timestamp.parseDateTime(Array(s.utf8), requireZone: true) else { return s }
-        _ = offset
+        // The reading as written, in the zone the text names.
+        guard let (t, offset) = WallTime.parseDateTime(s), offset != nil else { return s }
         var tt = time_t(t.seconds)
         var tmv = tm()
         gmtime_r(&tt, &tmv)
@@ -241,9 +242,9 @@ enum Events {
     static func pretty(_ ev: JSONValue) -> String {
         var s = ""
         if let tn = ev["timeNano"].int64, tn != 0 {
-            s += Timestamp(seconds: tn / 1_000_000_000, nanos: tn % 1_000_000_000).rfc3339NanoFixed + " "
+            s += WallTime(seconds: tn / 1_000_000_000, nanoseconds: tn % 1_000_000_000).localRFC3339(.nine) + " "
         } else if let t = ev["time"].int64, t != 0 {
-            s += Timestamp(seconds: t).rfc3339NanoFixed + " "
+            s += WallTime(seconds: t).localRFC3339(.nine) + " "
         }
         s += "\(ev["Type"].stringValue) \(ev["Action"].stringValue) \(ev["Actor"]["ID"].stringValue)"
         let attrs = ev["Actor"]["Attributes"].stringMap.sorted { goLess($0.0, $1.0) }

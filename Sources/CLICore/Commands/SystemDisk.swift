@@ -1,5 +1,6 @@
 import APIClient
 import JSON
+import LinuxSys
 
 /// One row of `system df`.
 struct DiskUsageRow: TemplateObject {
@@ -99,7 +100,7 @@ enum SystemDisk {
     }
 
     private static func verbose(_ df: JSONValue) throws -> String {
-        let now = Timestamp.now()
+        let now = WallTime.now()
         var s = "Images space usage:\n\n"
         let imageRows = df["Images"].array.flatMap {
             ImageContext.rows($0, digests: false, needDigest: false, trunc: true, now: now).map { TValue.object($0) }
@@ -126,7 +127,7 @@ enum SystemDisk {
                                   headers: ["Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"])
         s += "\nBuild cache usage: \(HumanUnits.humanSize(Double(DiskUsageRow.rows(df)[3].size)))\n\n"
         func since(_ field: String, _ b: JSONValue) -> String {
-            guard let t = Timestamp.parseRFC3339(b[field].stringValue) else { return "" }
+            guard let t = WallTime.parseRFC3339(b[field].stringValue) else { return "" }
             return HumanUnits.humanDuration(seconds: Double(now.seconds - t.seconds)) + " ago"
         }
         let bRows = df["BuildCache"].array.map { b -> TValue in

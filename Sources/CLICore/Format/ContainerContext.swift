@@ -1,10 +1,11 @@
 import JSON
+import LinuxSys
 
 /// One row of `ps`: docker's formatter.ContainerContext over a container summary.
 struct ContainerContext: TemplateObject {
     let c: JSONValue
     let trunc: Bool
-    let now: Timestamp
+    let now: WallTime
 
     static let headers: [String: String] = [
         "ID": "CONTAINER ID", "Names": "NAMES", "Image": "IMAGE", "Command": "COMMAND",
@@ -39,7 +40,7 @@ struct ContainerContext: TemplateObject {
         case "Command":
             let cmd = c["Command"].stringValue
             return goQuote(trunc ? Display.ellipsis(cmd, 20) : cmd)
-        case "CreatedAt": return Timestamp(seconds: c["Created"].int64 ?? 0).goString
+        case "CreatedAt": return WallTime(seconds: c["Created"].int64 ?? 0).goString
         case "RunningFor":
             let created = Double(c["Created"].int64 ?? 0)
             return HumanUnits.humanDuration(seconds: now.asDouble - created) + " ago"

@@ -69,7 +69,7 @@ enum Create {
         defer { close(listenFd) }
 
         var record = ContainerRecord(id: o.id, initPid: 0, initStartTime: 0, bundle: bundle, rootfs: rootfs,
-                                     created: rfc3339Now(), owner: ownerName(), cgroup: cgroup, spec: spec)
+                                     created: WallTime.now().rfc3339Nano, owner: ownerName(), cgroup: cgroup, spec: spec)
         let store = rt.store
         let base = record
         let pair = try SyncChannel.pair()

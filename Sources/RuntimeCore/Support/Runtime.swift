@@ -38,8 +38,8 @@ public struct Logger {
         }
         let line: String
         switch format {
-        case .json: line = "{\"level\":\"\(level)\",\"msg\":\(jsonQuote(msg)),\"time\":\"\(rfc3339Now())\"}\n"
-        case .text: line = "time=\"\(rfc3339Now())\" level=\(level) msg=\(jsonQuote(msg))\n"
+        case .json: line = "{\"level\":\"\(level)\",\"msg\":\(jsonQuote(msg)),\"time\":\"\(WallTime.now().rfc3339Nano)\"}\n"
+        case .text: line = "time=\"\(WallTime.now().rfc3339Nano)\" level=\(level) msg=\(jsonQuote(msg))\n"
         }
         try? FileIO.writeAll(fd: fd, line)
     }
