@@ -58,7 +58,8 @@ let package = Package(
         // Tar, gzip, layer apply/diff for berthd's images, `docker load/save/export/cp/diff`.
         .target(name: "Archive", dependencies: ["LinuxSys", "CLinux", "CZlib", "CZstd"], swiftSettings: runtimeSwift),
         // berthd's image store: references, content store, unpacked layers, load/save/import.
-        .target(name: "Images", dependencies: ["Digest", "JSON", "LinuxSys", "Archive"], swiftSettings: runtimeSwift),
+        // An image config's `config` section is DockerAPI.ContainerConfig, the type a container's Config has.
+        .target(name: "Images", dependencies: ["Digest", "DockerAPI", "JSON", "LinuxSys", "Archive"], swiftSettings: runtimeSwift),
         .target(name: "HTTP", dependencies: ["CLinux", "LinuxSys"]),
         // The distribution API v2 client (plain HTTP for now) and pull/push into the image store.
         .target(name: "Registry", dependencies: ["Images", "Digest", "JSON", "LinuxSys", "Wire", "CLinux"], swiftSettings: runtimeSwift),
@@ -109,7 +110,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "OCISpec"]),
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "LinuxSys", "JSON"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "Digest", "Archive", "JSON", "LinuxSys", "CLinux"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "DockerAPI", "Digest", "Archive", "JSON", "LinuxSys", "CLinux"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
         .testTarget(name: "RuntimeTests", dependencies: ["OCISpec"]),

@@ -16,7 +16,7 @@ extension ProcessResolver {
         p.consoleSize = nil
         var base = container
         base.Tty = tty
-        var environment = replaceOrAppend(self.env(config: base, image: ImageDefaults()), env)
+        var environment = replaceOrAppend(self.env(config: base, image: ContainerConfig()), env)
         var home = containerProcess.env?.last { $0.hasPrefix("HOME=") }.map { String($0.dropFirst(5)) } ?? "/"
         if !user.isEmpty {
             let resolved = try self.user(user, rootfs: rootfs, groupAdd: groupAdd)

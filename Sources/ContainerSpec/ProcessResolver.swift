@@ -26,7 +26,7 @@ public enum ProcessResolver {
 
     /// The request completed with the image's defaults, as dockerd stores it at create (what
     /// `docker inspect` shows as Config). Merging an already merged config changes nothing.
-    public static func merge(_ config: ContainerConfig, image: ImageDefaults) -> ContainerConfig {
+    public static func merge(_ config: ContainerConfig, image: ContainerConfig) -> ContainerConfig {
         var out = config
         if (out.User ?? "").isEmpty { out.User = image.User }
         if (out.ExposedPorts ?? [:]).isEmpty {
@@ -73,7 +73,7 @@ public enum ProcessResolver {
     }
 
     /// Entrypoint followed by Cmd, after merging with the image.
-    public static func command(config: ContainerConfig, image: ImageDefaults) throws -> [String] {
+    public static func command(config: ContainerConfig, image: ContainerConfig) throws -> [String] {
         let merged = merge(config, image: image)
         let args = (merged.Entrypoint ?? []) + (merged.Cmd ?? [])
         guard !args.isEmpty else { throw ContainerSpecError.invalid("no command specified") }
@@ -83,7 +83,7 @@ public enum ProcessResolver {
     /// PATH, HOSTNAME and (with a TTY) TERM=xterm, then the merged Env replacing by key;
     /// an entry without "=" removes the variable. `config.Hostname` must already be the
     /// container's hostname (SpecBuilder fills the default).
-    public static func env(config: ContainerConfig, image: ImageDefaults) -> [String] {
+    public static func env(config: ContainerConfig, image: ContainerConfig) -> [String] {
         let merged = merge(config, image: image)
         var env = [defaultPath, "HOSTNAME=" + (merged.Hostname ?? "")]
         if merged.Tty == true { env.append("TERM=xterm") }

@@ -9,7 +9,7 @@ public struct SpecInput {
     /// The container's configuration as created (merging with `imageConfig` again is harmless).
     public var config: ContainerConfig
     public var hostConfig: HostConfig
-    public var imageConfig: ImageDefaults
+    public var imageConfig: ContainerConfig
     /// The mounted root filesystem (the overlay's merged directory).
     public var rootfsPath: String
     /// Files berthd wrote, bind-mounted at /etc/hostname, /etc/hosts and /etc/resolv.conf;
@@ -42,7 +42,7 @@ public struct SpecInput {
     public var seccompProfile: SeccompProfile?
     public var host: HostFacts
 
-    public init(id: String, config: ContainerConfig, hostConfig: HostConfig, imageConfig: ImageDefaults = ImageDefaults(),
+    public init(id: String, config: ContainerConfig, hostConfig: HostConfig, imageConfig: ContainerConfig = ContainerConfig(),
                 rootfsPath: String, hostnamePath: String = "", hostsPath: String = "", resolvConfPath: String = "",
                 cgroupsPath: String, networkNamespacePath: String? = nil, initBinary: String? = nil,
                 initByDefault: Bool = false, noNewPrivilegesByDefault: Bool = false, defaultUlimits: [Ulimit] = [],

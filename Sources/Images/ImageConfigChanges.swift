@@ -1,3 +1,4 @@
+import DockerAPI
 import JSON
 
 /// Config changes for `docker import --change` and `docker commit --change`: the fields
@@ -21,29 +22,29 @@ public struct ImageConfigChanges: Sendable, Equatable {
 
     /// Applies the changes on top of `config` (Docker's BuildFromConfig).
     public func apply(to config: inout ContainerConfig) {
-        if let cmd { config.cmd = cmd }
+        if let cmd { config.Cmd = cmd }
         if let entrypoint {
-            config.entrypoint = entrypoint
-            if self.cmd == nil { config.cmd = nil } // a new ENTRYPOINT drops an inherited CMD
+            config.Entrypoint = entrypoint
+            if self.cmd == nil { config.Cmd = nil } // a new ENTRYPOINT drops an inherited CMD
         }
         for e in env {
             let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e
-            var list = config.env ?? []
+            var list = config.Env ?? []
             list.removeAll { ($0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0) == key }
             list.append(e)
-            config.env = list
+            config.Env = list
         }
         if let workingDir {
-            config.workingDir = workingDir.hasPrefix("/") ? workingDir : ((config.workingDir ?? "/") + "/" + workingDir)
+            config.WorkingDir = workingDir.hasPrefix("/") ? workingDir : ((config.WorkingDir ?? "/") + "/" + workingDir)
                 .replacingSlashes()
         }
-        if let user { config.user = user }
-        if !labels.isEmpty { config.labels = (config.labels ?? [:]).merging(labels) { _, new in new } }
-        for p in exposedPorts { config.exposedPorts = (config.exposedPorts ?? [:]).merging([p: EmptyObject()]) { a, _ in a } }
-        for v in volumes { config.volumes = (config.volumes ?? [:]).merging([v: EmptyObject()]) { a, _ in a } }
-        if let stopSignal { config.stopSignal = stopSignal }
-        if !onBuild.isEmpty { config.onBuild = (config.onBuild ?? []) + onBuild }
-        if let healthcheck { config.healthcheck = healthcheck }
+        if let user { config.User = user }
+        if !labels.isEmpty { config.Labels = (config.Labels ?? [:]).merging(labels) { _, new in new } }
+        for p in exposedPorts { config.ExposedPorts = (config.ExposedPorts ?? [:]).merging([p: EmptyObject()]) { a, _ in a } }
+        for v in volumes { config.Volumes = (config.Volumes ?? [:]).merging([v: EmptyObject()]) { a, _ in a } }
+        if let stopSignal { config.StopSignal = stopSignal }
+        if !onBuild.isEmpty { config.OnBuild = (config.OnBuild ?? []) + onBuild }
+        if let healthcheck { config.Healthcheck = healthcheck }
     }
 
     /// Parses Dockerfile instructions. Only those Docker allows for commit and import are accepted.
@@ -150,23 +151,23 @@ public struct ImageConfigChanges: Sendable, Equatable {
             guard kv.count == 2 else { throw .invalidArgument("HEALTHCHECK: option \(opt) needs a value") }
             if kv[0] == "retries" {
                 guard let n = Int(kv[1]), n >= 0 else { throw .invalidArgument("HEALTHCHECK: invalid --retries \(kv[1])") }
-                h.retries = n
+                h.Retries = n
                 continue
             }
             guard let ns = goDuration(kv[1]) else { throw .invalidArgument("HEALTHCHECK: invalid duration \(kv[1]) for --\(kv[0])") }
             switch kv[0] {
-            case "interval": h.interval = ns
-            case "timeout": h.timeout = ns
-            case "start-period": h.startPeriod = ns
-            case "start-interval": h.startInterval = ns
+            case "interval": h.Interval = ns
+            case "timeout": h.Timeout = ns
+            case "start-period": h.StartPeriod = ns
+            case "start-interval": h.StartInterval = ns
             default: throw .invalidArgument("HEALTHCHECK: unknown option --\(kv[0])")
             }
         }
         let word = rest.prefix { !$0.isWhitespace }
         let cmd = String(rest.dropFirst(word.count)).trimmed
         switch word.uppercased() {
-        case "NONE": h.test = ["NONE"]
-        case "CMD": h.test = jsonArray(cmd).map { ["CMD"] + $0 } ?? ["CMD-SHELL", cmd]
+        case "NONE": h.Test = ["NONE"]
+        case "CMD": h.Test = jsonArray(cmd).map { ["CMD"] + $0 } ?? ["CMD-SHELL", cmd]
         default: throw .invalidArgument("HEALTHCHECK must be NONE or CMD ...")
         }
         return h

@@ -1,5 +1,6 @@
 import Archive
 import Digest
+import DockerAPI
 import Glibc
 import JSON
 import LinuxSys

@@ -104,7 +104,7 @@ extension ImageStore {
                 if let beforeTime, !(created < beforeTime) { continue }
                 if let sinceTime, !(sinceTime < created) { continue }
                 if let until = filters.until, !(created < until) { continue }
-                if !filters.labels.isEmpty && !Self.matchLabels(filters.labels, e.config.config?.labels) { continue }
+                if !filters.labels.isEmpty && !Self.matchLabels(filters.labels, e.config.config?.Labels) { continue }
                 var tags: [String] = []
                 var digests: [String] = []
                 for r in referencesLocked(e.id) {
@@ -153,7 +153,7 @@ extension ImageStore {
     func summaryLocked(_ e: Entry, created: WallTime, tags: [String], digests: [String]) -> ImageSummary {
         ImageSummary(id: e.id.encoded, parentID: e.record.parent?.encoded ?? "", repoTags: tags, repoDigests: digests,
                      created: created.seconds, size: sizeLocked(e), sharedSize: -1,
-                     labels: e.config.config?.labels ?? [:], containers: -1)
+                     labels: e.config.config?.Labels ?? [:], containers: -1)
     }
 
     func createdLocked(_ id: Digest) throws(ImageError) -> WallTime {

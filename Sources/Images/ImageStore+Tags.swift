@@ -78,7 +78,7 @@ extension ImageStore {
                 if referencesLocked(e.id).isEmpty && hasChildrenLocked(e.id) { continue }
                 let created = e.config.created.flatMap { WallTime.parse(rfc3339: $0) } ?? WallTime(seconds: 0)
                 if let until = filters.until, until < created { continue }
-                if !filters.labels.isEmpty && !Self.matchLabels(filters.labels, e.config.config?.labels) { continue }
+                if !filters.labels.isEmpty && !Self.matchLabels(filters.labels, e.config.config?.Labels) { continue }
                 candidates.append(e.id)
             }
             var deleted: [ImageDeleteItem] = []

@@ -1,4 +1,5 @@
 import Digest
+import DockerAPI
 import LinuxSys
 
 /// A layer as an image references it: the blob in the content store it was unpacked from

@@ -1,10 +1,8 @@
-import JSON
 import LinuxSys
 import Digest
 import Images
 import DockerAPI
 import EngineCore
-import ContainerSpec
 
 /// The image store as the container engine sees it (EngineCore.ImageProvider).
 final class ImageAdapter: ImageProvider, @unchecked Sendable {
@@ -17,12 +15,7 @@ final class ImageAdapter: ImageProvider, @unchecked Sendable {
     func resolve(_ name: String) throws -> ResolvedImage {
         let image: Image
         do { image = try store.get(name) } catch { throw Self.engineError(error) }
-        // The image config's `config` section has the same JSON names as ImageDefaults.
-        var config = ImageDefaults()
-        if let c = image.config.config, let bytes = try? JSON.encode(c) {
-            config = (try? JSON.decode(ImageDefaults.self, from: bytes)) ?? config
-        }
-        return ResolvedImage(id: image.id.encoded, config: config)
+        return ResolvedImage(id: image.id.encoded, config: image.config.config ?? ContainerConfig())
     }
 
     func lowerDirs(imageID: String) throws -> [String] {

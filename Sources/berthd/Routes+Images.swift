@@ -114,12 +114,11 @@ extension Daemon {
             guard let c = req.query("container"), !c.isEmpty else { throw HTTPError(status: 400, message: "container is required") }
             let r = try engine.lookup(c)
             var changes = try ImageConfigChanges.parse(req.queryAll("changes"))
-            if let body = try Self.body(req, DockerAPI.ContainerConfig.self, allowEmpty: true), let cmd = body.Cmd { changes.cmd = cmd }
+            if let body = try Self.body(req, ContainerConfig.self, allowEmpty: true), let cmd = body.Cmd { changes.cmd = cmd }
             let repo = req.query("repo").flatMap { $0.isEmpty ? nil : $0 }
             let ref = repo.map { r in req.query("tag").flatMap { $0.isEmpty ? nil : "\(r):\($0)" } ?? r }
-            let config = try? JSON.decode(Images.ContainerConfig.self, from: JSON.encode(r.Config))
             let img = try images.commit(upperDir: "\(options.dataRoot)/overlay/\(r.ID)/diff", parent: try Digest(parsing: r.ImageID),
-                                        config: config, changes: changes, author: req.query("author"),
+                                        config: r.Config, changes: changes, author: req.query("author"),
                                         comment: req.query("comment"), reference: ref)
             return try Self.json(IDResponse(Id: img.id.encoded), status: 201)
         }

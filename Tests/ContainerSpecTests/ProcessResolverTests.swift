@@ -6,7 +6,7 @@ import XCTest
 
 final class ProcessResolverTests: XCTestCase {
     func testEntrypointAndCmdRules() throws {
-        let image = ImageDefaults(Entrypoint: ["/entry"], Cmd: ["image-cmd"])
+        let image = ContainerConfig(Entrypoint: ["/entry"], Cmd: ["image-cmd"])
         var c = ContainerConfig()
         XCTAssertEqual(try ProcessResolver.command(config: c, image: image), ["/entry", "image-cmd"])
         c.Cmd = ["mine"]
@@ -23,10 +23,10 @@ final class ProcessResolverTests: XCTestCase {
     }
 
     func testNoCommandIsDockersError() {
-        XCTAssertThrowsMessage(try ProcessResolver.command(config: ContainerConfig(), image: ImageDefaults()), "no command specified")
+        XCTAssertThrowsMessage(try ProcessResolver.command(config: ContainerConfig(), image: ContainerConfig()), "no command specified")
         var c = ContainerConfig()
         c.Entrypoint = []
-        XCTAssertThrowsMessage(try ProcessResolver.command(config: c, image: ImageDefaults(Entrypoint: ["/x"])),
+        XCTAssertThrowsMessage(try ProcessResolver.command(config: c, image: ContainerConfig(Entrypoint: ["/x"])),
                                "no command specified")
     }
 
@@ -34,16 +34,16 @@ final class ProcessResolverTests: XCTestCase {
         var c = ContainerConfig()
         c.Hostname = "abc"
         c.Env = ["A=request", "PATH=/mine", "UNSET_ME"]
-        let image = ImageDefaults(Env: ["PATH=/image/bin", "A=image", "B=image", "UNSET_ME=image"])
+        let image = ContainerConfig(Env: ["PATH=/image/bin", "A=image", "B=image", "UNSET_ME=image"])
         XCTAssertEqual(ProcessResolver.env(config: c, image: image),
                        ["PATH=/mine", "HOSTNAME=abc", "A=request", "B=image"])
         // The image's PATH replaces the default one in place; TERM comes with a TTY.
         c.Env = nil
         c.Tty = true
-        XCTAssertEqual(ProcessResolver.env(config: c, image: ImageDefaults(Env: ["PATH=/image/bin", "X=1"])),
+        XCTAssertEqual(ProcessResolver.env(config: c, image: ContainerConfig(Env: ["PATH=/image/bin", "X=1"])),
                        ["PATH=/image/bin", "HOSTNAME=abc", "TERM=xterm", "X=1"])
         c.Env = ["TERM=vt100", "HOSTNAME="]
-        XCTAssertEqual(ProcessResolver.env(config: c, image: ImageDefaults()),
+        XCTAssertEqual(ProcessResolver.env(config: c, image: ContainerConfig()),
                        [ProcessResolver.defaultPath, "HOSTNAME=", "TERM=vt100"])
     }
 
@@ -51,14 +51,14 @@ final class ProcessResolverTests: XCTestCase {
         var c = ContainerConfig()
         c.Hostname = "h"
         c.Env = ["HOSTNAME"]
-        XCTAssertEqual(ProcessResolver.env(config: c, image: ImageDefaults()), [ProcessResolver.defaultPath])
+        XCTAssertEqual(ProcessResolver.env(config: c, image: ContainerConfig()), [ProcessResolver.defaultPath])
     }
 
     func testMergeIsIdempotentAndFillsFromImage() {
         var c = ContainerConfig()
         c.Env = ["A=1"]
-        let image = ImageDefaults(User: "bob", Env: ["A=2", "B=2"], Cmd: ["run"], WorkingDir: "/srv",
-                                  Volumes: ["/data": .object(JSONObject())], Labels: ["l": "image"], StopSignal: "SIGQUIT")
+        let image = ContainerConfig(User: "bob", Env: ["A=2", "B=2"], Cmd: ["run"], Volumes: ["/data": EmptyObject()],
+                                    WorkingDir: "/srv", Labels: ["l": "image"], StopSignal: "SIGQUIT")
         let once = ProcessResolver.merge(c, image: image)
         XCTAssertEqual(once.User, "bob")
         XCTAssertEqual(once.Env, ["A=1", "B=2"])

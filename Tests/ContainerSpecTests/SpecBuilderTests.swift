@@ -175,7 +175,7 @@ final class SpecBuilderTests: XCTestCase {
     func testProcessFromConfigAndImage() throws {
         let spec = try build(#"{"GroupAdd":["audio"]}"#,
                              config: #"{"User":"bob","Tty":true,"WorkingDir":"/work/dir","Hostname":"web","Domainname":"example.org","Env":["A=1"]}"#) {
-            $0.imageConfig = ImageDefaults(Env: ["PATH=/opt/bin", "B=2"], Entrypoint: ["/entry.sh"], Cmd: ["serve"])
+            $0.imageConfig = ContainerConfig(Env: ["PATH=/opt/bin", "B=2"], Entrypoint: ["/entry.sh"], Cmd: ["serve"])
         }
         let process = try XCTUnwrap(spec.process)
         XCTAssertEqual(process.args, ["/entry.sh", "serve"])

@@ -27,8 +27,8 @@ final class ImageCommitTests: ImageStoreTestCase {
         XCTAssertEqual(child.repoTags, ["committed:v1"])
         XCTAssertEqual(child.chainIDs.count, 2)
         XCTAssertEqual(child.chainIDs[0], try store.get(parent.encoded).chainIDs[0])
-        XCTAssertEqual(child.config.config?.cmd, ["sh"], "inherited")
-        XCTAssertEqual(child.config.config?.env?.last, "STAGE=2")
+        XCTAssertEqual(child.config.config?.Cmd, ["sh"], "inherited")
+        XCTAssertEqual(child.config.config?.Env?.last, "STAGE=2")
         XCTAssertEqual(child.config.author, "tester")
         XCTAssertEqual(child.config.history?.count, 2)
 

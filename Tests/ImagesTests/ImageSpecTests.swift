@@ -1,5 +1,6 @@
 import XCTest
 import Digest
+import DockerAPI
 import Images
 import JSON
 
@@ -24,12 +25,12 @@ final class ImageSpecTests: XCTestCase {
         XCTAssertEqual(c.osVersion, "1")
         XCTAssertEqual(c.dockerVersion, "24.0.7")
         XCTAssertEqual(c.comment, "hi")
-        XCTAssertEqual(c.config?.user, "1000:1000")
-        XCTAssertEqual(c.config?.exposedPorts.map { Set($0.keys) }, ["80/tcp", "53/udp"])
-        XCTAssertEqual(c.config?.volumes?.keys.sorted(), ["/data"])
-        XCTAssertEqual(c.config?.healthcheck, HealthConfig(test: ["CMD", "true"], interval: 30_000_000_000, timeout: 1, startPeriod: 2, retries: 3))
-        XCTAssertEqual(c.config?.shell, ["/bin/bash", "-c"])
-        XCTAssertEqual(c.config?.argsEscaped, true)
+        XCTAssertEqual(c.config?.User, "1000:1000")
+        XCTAssertEqual(c.config?.ExposedPorts.map { Set($0.keys) }, ["80/tcp", "53/udp"])
+        XCTAssertEqual(c.config?.Volumes?.keys.sorted(), ["/data"])
+        XCTAssertEqual(c.config?.Healthcheck, HealthConfig(Test: ["CMD", "true"], Interval: 30_000_000_000, Timeout: 1, StartPeriod: 2, Retries: 3))
+        XCTAssertEqual(c.config?.Shell, ["/bin/bash", "-c"])
+        XCTAssertEqual(c.config?.ArgsEscaped, true)
         XCTAssertEqual(c.rootfs.diffIDs.map(\.encoded), [diff])
         XCTAssertEqual(c.history?.first?.emptyLayer, true)
         XCTAssertEqual(c.history?.first?.createdBy, "/bin/sh -c x")
@@ -74,19 +75,19 @@ final class ImageSpecTests: XCTestCase {
             #"VOLUME ["/data"]"#, "STOPSIGNAL SIGTERM", "ONBUILD RUN x",
             #"HEALTHCHECK --interval=1m30s --retries=2 CMD ["true"]"#,
         ])
-        var config = ContainerConfig(env: ["A=0", "PATH=/bin"], cmd: ["old"])
+        var config = ContainerConfig(Env: ["A=0", "PATH=/bin"], Cmd: ["old"])
         c.apply(to: &config)
-        XCTAssertEqual(config.cmd, ["sh", "-c", "echo hi"])
-        XCTAssertEqual(config.entrypoint, ["/bin/sh", "-c", "/bin/run --x"])
-        XCTAssertEqual(config.env, ["PATH=/bin", "A=1", "B=two words", "LEGACY=some value"])
-        XCTAssertEqual(config.workingDir, "/app/sub")
-        XCTAssertEqual(config.user, "nobody")
-        XCTAssertEqual(config.labels, ["a": "b", "c d": "e"])
-        XCTAssertEqual(config.exposedPorts.map { Set($0.keys) }, ["80/tcp", "53/udp", "8000/tcp", "8001/tcp"])
-        XCTAssertEqual(config.volumes.map { Array($0.keys) }, ["/data"])
-        XCTAssertEqual(config.stopSignal, "SIGTERM")
-        XCTAssertEqual(config.onBuild, ["RUN x"])
-        XCTAssertEqual(config.healthcheck, HealthConfig(test: ["CMD", "true"], interval: 90_000_000_000, retries: 2))
+        XCTAssertEqual(config.Cmd, ["sh", "-c", "echo hi"])
+        XCTAssertEqual(config.Entrypoint, ["/bin/sh", "-c", "/bin/run --x"])
+        XCTAssertEqual(config.Env, ["PATH=/bin", "A=1", "B=two words", "LEGACY=some value"])
+        XCTAssertEqual(config.WorkingDir, "/app/sub")
+        XCTAssertEqual(config.User, "nobody")
+        XCTAssertEqual(config.Labels, ["a": "b", "c d": "e"])
+        XCTAssertEqual(config.ExposedPorts.map { Set($0.keys) }, ["80/tcp", "53/udp", "8000/tcp", "8001/tcp"])
+        XCTAssertEqual(config.Volumes.map { Array($0.keys) }, ["/data"])
+        XCTAssertEqual(config.StopSignal, "SIGTERM")
+        XCTAssertEqual(config.OnBuild, ["RUN x"])
+        XCTAssertEqual(config.Healthcheck, HealthConfig(Test: ["CMD", "true"], Interval: 90_000_000_000, Retries: 2))
 
         XCTAssertThrowsError(try ImageConfigChanges.parse(["RUN rm -rf /"])) { error in
             XCTAssertEqual("\(error)", "run is not a valid change command")
@@ -96,5 +97,32 @@ final class ImageSpecTests: XCTestCase {
             XCTAssertThrowsError(try ImageConfigChanges.parse([bad]), bad)
         }
         XCTAssertThrowsError(try ImageConfigChanges.parse(["ENV =x"]))
+    }
+}
+
+/// The image config's `config` section is DockerAPI.ContainerConfig, shared with containers.
+final class ImageConfigSectionTests: XCTestCase {
+    func testEncodesInTheImageSpecOrderAsImageInspectWritesIt() throws {
+        var c = ContainerConfig(User: "u", ExposedPorts: ["80/tcp": EmptyObject()], Env: ["A=1"], Entrypoint: ["/e"], Cmd: ["c"],
+                                Volumes: ["/v": EmptyObject()], WorkingDir: "/w", Labels: ["l": "1"], StopSignal: "SIGINT",
+                                Healthcheck: HealthConfig(Test: ["CMD", "true"], Interval: 1, Timeout: 2, StartPeriod: 3,
+                                                          StartInterval: 4, Retries: 5),
+                                OnBuild: ["RUN x"], Shell: ["/bin/sh", "-c"])
+        c.StopTimeout = 9
+        c.ArgsEscaped = true
+        c.Hostname = "h"
+        c.Image = "busybox"
+        let out = String(decoding: try JSON.encode(c, sortedKeys: false), as: UTF8.self)
+        XCTAssertEqual(out, #"{"User":"u","ExposedPorts":{"80/tcp":{}},"Env":["A=1"],"Entrypoint":["/e"],"Cmd":["c"],"#
+            + #""Volumes":{"/v":{}},"WorkingDir":"/w","Labels":{"l":"1"},"StopSignal":"SIGINT","StopTimeout":9,"#
+            + #""Healthcheck":{"Test":["CMD","true"],"Interval":1,"Timeout":2,"StartPeriod":3,"StartInterval":4,"Retries":5},"#
+            + #""OnBuild":["RUN x"],"Shell":["/bin/sh","-c"],"ArgsEscaped":true,"Hostname":"h","Image":"busybox"}"#)
+    }
+
+    func testDecodesDockersShellFormStringsAndNullPortValues() throws {
+        let c = try JSON.decode(ContainerConfig.self, from: Array(#"{"Cmd":"echo hi","Entrypoint":null,"ExposedPorts":{"53/udp":null},"X":1}"#.utf8))
+        XCTAssertEqual(c.Cmd, ["echo hi"])
+        XCTAssertNil(c.Entrypoint)
+        XCTAssertEqual(String(decoding: try JSON.encode(c), as: UTF8.self), #"{"Cmd":["echo hi"],"ExposedPorts":{"53/udp":{}}}"#)
     }
 }

@@ -15,7 +15,7 @@ extension ContainerEngine {
     }
 
     func buildSpec(_ r: ContainerRecord, _ p: ContainerPaths) throws -> Spec {
-        var input = SpecInput(id: r.ID, config: r.Config, hostConfig: r.HostConfig, imageConfig: ImageDefaults(),
+        var input = SpecInput(id: r.ID, config: r.Config, hostConfig: r.HostConfig, imageConfig: ContainerConfig(),
                               rootfsPath: p.merged, hostnamePath: p.hostname, hostsPath: p.hosts,
                               resolvConfPath: p.resolvConf, cgroupsPath: "/berth/\(r.ID)")
         input.initBinary = options.initBinary

@@ -16,6 +16,6 @@ public struct ResolvedImage: Sendable {
     /// "sha256:<hex>".
     public var id: String
     /// The image config's `config` section: the defaults a container's config is merged with.
-    public var config: ImageDefaults
-    public init(id: String, config: ImageDefaults) { self.id = id; self.config = config }
+    public var config: ContainerConfig
+    public init(id: String, config: ContainerConfig) { self.id = id; self.config = config }
 }
