@@ -25,12 +25,15 @@ public enum Compression: String, Sendable, Equatable {
     /// gzip is inflated, anything unrecognised passes through unchanged, and the formats
     /// we do not decode are refused before any byte of them is consumed as tar. With
     /// `readAhead`, gzip (and everything upstream of it) runs on a thread of its own while
-    /// the caller consumes (see ReadAheadSource).
-    public static func wrap(_ src: ByteSource, readAhead: Bool = false) throws -> ByteSource {
+    /// the caller consumes (see ReadAheadSource). `checksum: false` leaves out gzip's CRC-32
+    /// for callers that hash the uncompressed stream themselves (see GzipSource).
+    public static func wrap(_ src: ByteSource, readAhead: Bool = false, checksum: Bool = true) throws -> ByteSource {
         let peeked = try PrefixedSource(peeking: src, count: magicLength)
         switch detect(prefix: peeked.prefix) {
         case .none: return peeked
-        case .gzip: return readAhead ? ReadAheadSource(GzipSource(peeked)) : GzipSource(peeked)
+        case .gzip:
+            let gzip = GzipSource(peeked, checksum: checksum)
+            return readAhead ? ReadAheadSource(gzip) : gzip
         case let other: throw unsupported(other)
         }
     }
