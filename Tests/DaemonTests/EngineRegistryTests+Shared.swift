@@ -24,7 +24,39 @@ manifest["config"]["digest"], manifest["config"]["size"] = cd, cs
 md, ms = put(json.dumps(manifest).encode())
 desc["digest"], desc["size"] = md, ms
 json.dump(index, open(os.path.join(dst, "index.json"), "w"))
-print(manifest["layers"][0]["digest"])
+"""#
+
+    /// busybox plus a new layer (random bytes in /twice-data) listed twice, as an image
+    /// that adds the same files twice has it.
+    static let repeatedLayerScript = #"""
+import gzip, hashlib, io, json, os, shutil, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+shutil.rmtree(dst, ignore_errors=True)
+shutil.copytree(src, dst)
+blobs = os.path.join(dst, "blobs", "sha256")
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(os.path.join(blobs, d), "wb").write(data)
+    return "sha256:" + d, len(data)
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
+    payload = os.urandom(300 * 1024)
+    info = tarfile.TarInfo("twice-data"); info.size = len(payload); info.mode = 0o644
+    t.addfile(info, io.BytesIO(payload))
+tar = raw.getvalue()
+ld, ls = put(gzip.compress(tar, mtime=0))
+index = json.load(open(os.path.join(dst, "index.json")))
+desc = index["manifests"][0]
+manifest = json.load(open(os.path.join(blobs, desc["digest"].split(":")[1])))
+config = json.load(open(os.path.join(blobs, manifest["config"]["digest"].split(":")[1])))
+config["rootfs"]["diff_ids"] += ["sha256:" + hashlib.sha256(tar).hexdigest()] * 2
+config["config"]["Cmd"] = ["echo", "twice"]
+cd, cs = put(json.dumps(config).encode())
+manifest["config"]["digest"], manifest["config"]["size"] = cd, cs
+manifest["layers"] += [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ls}] * 2
+md, ms = put(json.dumps(manifest).encode())
+desc["digest"], desc["size"] = md, ms
+json.dump(index, open(os.path.join(dst, "index.json"), "w"))
 """#
 
     /// The layers of `repo:tag` as the registry lists them.
@@ -80,5 +112,26 @@ print(manifest["layers"][0]["digest"])
         let again = ok(engine.docker(["pull", other], timeout: 120), "second pull")
         XCTAssertFalse(again.contains("Already exists"), again)
         XCTAssertTrue(again.contains("Status: Image is up to date for \(other)"), again)
+    }
+
+    /// A blob listed twice is downloaded once and unpacked as both layers (two chain IDs).
+    func testRepeatedLayerIsDownloadedOnceAndUnpackedTwice() throws {
+        let oci = try EngineHarness.imageDir.get() + "/oci"
+        let dir = Self.registry?.dir ?? NSTemporaryDirectory()
+        let image = "\(address)/repeated:latest"
+        defer { engine.docker(["rmi", image]) }
+        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.repeatedLayerScript, oci, dir + "/layout-repeated"],
+                                    outputDir: engine.ioDir)
+        XCTAssertEqual(made.status, 0, "\(made)")
+        try Self.copy("oci:\(dir)/layout-repeated:latest", "docker://\(image)", ioDir: engine.ioDir)
+        let pulled = ok(engine.docker(["pull", image], timeout: 120), "pull")
+        let layers = try registryLayers("repeated")
+        XCTAssertEqual(layers.count, 3)
+        let short = String(layers[2].dropFirst("sha256:".count).prefix(12))
+        XCTAssertEqual(pulled.components(separatedBy: "\(short): Pulling fs layer").count, 2, "one download: \(pulled)")
+        XCTAssertTrue(pulled.contains("\(short): Pull complete"), pulled)
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", image])), "twice")
+        XCTAssertEqual(ok(engine.docker(["image", "inspect", "-f", "{{len .RootFS.Layers}}", image])), "3")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", image, "sh", "-c", "test -s /twice-data && echo ok"])), "ok")
     }
 }
