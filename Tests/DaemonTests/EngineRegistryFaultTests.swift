@@ -56,8 +56,8 @@ final class EngineRegistryFaultTests: EngineTestCase {
     func seed(_ name: String, escapeTo: String? = nil) throws {
         let oci = try EngineHarness.imageDir.get() + "/oci"
         let layout = (Self.dir ?? "/tmp") + "/layout-\(name)"
-        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.uniqueImageScript, oci, layout] + (escapeTo.map { [$0] } ?? []),
-                                    outputDir: engine.ioDir)
+        let made = ChildProcess.run("/usr/bin/env", ["python3", Binaries.fixtures + "/oci-variant.py", oci, layout, "--layer", "fault-data:512"]
+                                    + (escapeTo.map { ["--escape", $0] } ?? []), outputDir: engine.ioDir)
         guard made.status == 0 else { throw HarnessError("making the image failed: \(made)") }
         try EngineRegistryTests.copy("oci:\(layout):latest", "docker://\(Self.upstream)/\(name):latest", ioDir: engine.ioDir)
     }
@@ -166,44 +166,4 @@ final class EngineRegistryFaultTests: EngineTestCase {
                        "a refused layer must leave no image")
         XCTAssertEqual(ok(engine.docker(["run", "--rm", "busybox", "echo", "store fine"])), "store fine")
     }
-
-    static let uniqueImageScript = #"""
-import gzip, hashlib, io, json, os, shutil, sys, tarfile
-src, dst = sys.argv[1], sys.argv[2]
-shutil.rmtree(dst, ignore_errors=True)
-shutil.copytree(src, dst)
-blobs = os.path.join(dst, "blobs", "sha256")
-def put(data):
-    d = hashlib.sha256(data).hexdigest()
-    open(os.path.join(blobs, d), "wb").write(data)
-    return "sha256:" + d, len(data)
-raw = io.BytesIO()
-with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
-    payload = os.urandom(512 * 1024)
-    if len(sys.argv) > 3:
-        outside = sys.argv[3]
-        up = "../" * 12 + outside.lstrip("/") + "/dotdot"
-        info = tarfile.TarInfo(up); info.size = 1; info.mode = 0o644
-        t.addfile(info, io.BytesIO(b"x"))
-        link = tarfile.TarInfo("evil"); link.type = tarfile.SYMTYPE; link.linkname = outside
-        t.addfile(link)
-        info = tarfile.TarInfo("evil/pwned"); info.size = 1; info.mode = 0o644
-        t.addfile(info, io.BytesIO(b"x"))
-    info = tarfile.TarInfo("fault-data"); info.size = len(payload); info.mode = 0o644
-    t.addfile(info, io.BytesIO(payload))
-tar = raw.getvalue()
-ld, ls = put(gzip.compress(tar, mtime=0))
-index = json.load(open(os.path.join(dst, "index.json")))
-desc = index["manifests"][0]
-manifest = json.load(open(os.path.join(blobs, desc["digest"].split(":")[1])))
-config = json.load(open(os.path.join(blobs, manifest["config"]["digest"].split(":")[1])))
-config["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(tar).hexdigest())
-config.setdefault("history", []).append({"created_by": "fault test layer"})
-cd, cs = put(json.dumps(config).encode())
-manifest["config"]["digest"], manifest["config"]["size"] = cd, cs
-manifest["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ls})
-md, ms = put(json.dumps(manifest).encode())
-desc["digest"], desc["size"] = md, ms
-json.dump(index, open(os.path.join(dst, "index.json"), "w"))
-"""#
 }
