@@ -105,6 +105,10 @@ final class LayerDownloads: @unchecked Sendable {
     private func runWorkers(_ jobs: [Int]) throws(RegistryError) {
         if jobs.isEmpty { return }
         let workers = min(max(1, puller.options.maxConcurrentDownloads), jobs.count)
+        // Downloads beyond the limit wait for a free worker, and dockerd says so.
+        for i in jobs.dropFirst(workers) where work[i] != .unpack {
+            emit(.layer(status: "Waiting", layer: layers[i].digest))
+        }
         cond.with { running = workers }
         for _ in 0..<workers where !startThread({ self.work(jobs) }) {
             cond.with { running -= 1; if failure == nil { failure = .transport("cannot start a download thread") }; cond.broadcast() }
