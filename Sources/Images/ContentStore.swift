@@ -118,7 +118,7 @@ public final class ContentStore: @unchecked Sendable {
         let path = tmpDir + "/spool-" + randomSuffix()
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .internal(SyscallError("open", path).description) }
-        let sink = DigestingSink(FDSink(fd: fd))
+        let sink = DigestingSink(WritebackSink(fd: fd))
         do {
             defer { close(fd) }
             try body(sink)

@@ -107,30 +107,53 @@ public final class LayerStore: @unchecked Sendable {
 
     private func unpack(parent: Digest?, expectedDiffID: Digest?, from src: ByteSource) throws(ImageError) -> LayerInfo {
         if let parent, !has(parent) { throw .internal("parent layer \(parent) is missing from the layer store") }
+        let prepared = try prepare(expectedDiffID: expectedDiffID, from: src, sync: durable)
+        return try commit(prepared, parent: parent)
+    }
+
+    /// Unpacks a layer into a temp directory of this store without its parent, which an
+    /// overlay lower directory does not need: the layers of one pull unpack side by side,
+    /// and only `commit` goes bottom first. The uncompressed stream must hash to
+    /// `expectedDiffID` when given. With `sync`, the files are on disk before this returns.
+    public func prepare(expectedDiffID: Digest?, from src: ByteSource, sync: Bool = false) throws(ImageError) -> PreparedLayer {
         let tmp = root + "/tmp-" + randomSuffix()
         var done = false
         defer { if !done { FileIO.removeAll(tmp) } }
-        let info: LayerInfo = try withContext("unpack layer \(expectedDiffID?.encoded ?? "")") {
+        let prepared: PreparedLayer = try withContext("unpack layer \(expectedDiffID?.encoded ?? "")") {
             try FileIO.mkdirAll(tmp + "/diff", mode: 0o755)
-            let tap = DigestingSource(try Compression.wrap(src))
+            // Inflated on a thread of its own; the diff ID check makes gzip's CRC redundant.
+            let tap = DigestingSource(try Compression.wrap(src, readAhead: true, checksum: expectedDiffID == nil))
             let result = try LayerApplier.apply(tap, to: tmp + "/diff",
-                                                options: ApplyOptions(whiteoutFormat: .overlay, sync: durable))
+                                                options: ApplyOptions(whiteoutFormat: .overlay, sync: sync))
             try tap.drain() // the diff ID covers the padding after the end-of-archive blocks too
             let diffID = tap.digest
             if let expectedDiffID, diffID != expectedDiffID {
                 throw ImageError.invalidArgument(
                     "layer content does not match the image config: its diff ID is \(diffID), the config says \(expectedDiffID)")
             }
-            let info = LayerInfo(chainID: LayerStore.chainID(parent: parent, diffID: diffID), diffID: diffID,
-                                 parent: parent, size: result.size, diffSize: tap.count)
-            try FileIO.writeAtomic(tmp + "/" + Self.metadataFile, try JSON.encode(info), mode: 0o600, durable: durable)
-            return info
+            return PreparedLayer(path: tmp, diffID: diffID, size: result.size, diffSize: tap.count)
+        }
+        done = true
+        return prepared
+    }
+
+    /// Makes a prepared layer the one on `parent` (which must be here): its metadata written
+    /// and its directory renamed into place. If that layer exists already, the copy is dropped.
+    @discardableResult
+    public func commit(_ p: PreparedLayer, parent: Digest?) throws(ImageError) -> LayerInfo {
+        var done = false
+        defer { if !done { p.discard() } }
+        if let parent, !has(parent) { throw .internal("parent layer \(parent) is missing from the layer store") }
+        let info = LayerInfo(chainID: LayerStore.chainID(parent: parent, diffID: p.diffID), diffID: p.diffID,
+                             parent: parent, size: p.size, diffSize: p.diffSize)
+        try withContext("write layer \(info.chainID) metadata") {
+            try FileIO.writeAtomic(p.path + "/" + Self.metadataFile, try JSON.encode(info), mode: 0o600, durable: durable)
         }
         let final = root + "/" + info.chainID.hex
         cond.lock(); defer { cond.unlock() }
         if let existing = layers[info.chainID] { return existing }
-        guard rename(tmp, final) == 0 else {
-            throw .internal(SyscallError("rename", "\(tmp) to \(final)").description)
+        guard rename(p.path, final) == 0 else {
+            throw .internal(SyscallError("rename", "\(p.path) to \(final)").description)
         }
         done = true
         layers[info.chainID] = info
@@ -151,4 +174,15 @@ public final class LayerStore: @unchecked Sendable {
         let doomed = root + "/tmp-del-" + randomSuffix()
         return rename(dir, doomed) == 0 ? doomed : nil
     }
+}
+
+/// A layer unpacked into a temp directory of the layer store, not yet under its chain ID.
+public struct PreparedLayer: Sendable {
+    public let path: String
+    public let diffID: Digest
+    public let size: Int64
+    public let diffSize: Int64
+
+    /// Removes the directory (a layer not committed after all).
+    public func discard() { FileIO.removeAll(path) }
 }

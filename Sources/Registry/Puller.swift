@@ -136,10 +136,9 @@ public final class Puller: @unchecked Sendable {
         try pull(try resolve(ref), progress: progress)
     }
 
-    /// Downloads what the store lacks (several layers at once), unpacks each layer as soon
-    /// as it and the layers below it are there, then adds the image with its tag and digest
-    /// reference. All under one write lease, so nothing fetched is collected meanwhile; on
-    /// failure no image or reference is added.
+    /// Downloads what the store lacks (several layers at once, each unpacked as it arrives),
+    /// then adds the image with its tag and digest reference. All under one write lease, so
+    /// nothing fetched is collected meanwhile; on failure no image or reference is added.
     public func pull(_ r: ResolvedPull, progress: @escaping @Sendable (PullEvent) -> Void) throws(RegistryError) -> PullResult {
         let emitLock = Lock()
         let emit: @Sendable (PullEvent) -> Void = { e in emitLock.with { progress(e) } }
@@ -157,20 +156,12 @@ public final class Puller: @unchecked Sendable {
                 throw .invalid("invalid image \(ref.familiarString): the config lists \(diffIDs.count) layers, the manifest \(r.manifest.layers.count)")
             }
             let chains = LayerStore.chainIDs(diffIDs)
-            // Everything there already (a repeated pull): no layer lines, as with dockerd.
-            let complete = chains.allSatisfy(store.layers.has) && r.manifest.layers.allSatisfy { store.content.has($0.digest) }
-            if !complete {
-                let downloads = LayerDownloads(puller: self, resolved: r, emit: emit)
-                try downloads.run { (i, blob) throws(RegistryError) in
-                    if store.layers.has(chains[i]) { return }
-                    emit(.extracting(layer: blob.digest))
-                    do {
-                        try store.layers.ensure(chainID: chains[i], parent: i > 0 ? chains[i - 1] : nil, diffID: diffIDs[i]) {
-                            try self.store.content.open(blob.digest)
-                        }
-                    } catch { throw .store((error as? ImageError) ?? .internal("\(error)")) }
-                    emit(.pullComplete(layer: blob.digest))
-                }
+            // The image itself is here (a repeated pull): no layer lines, as with dockerd.
+            // Another image with the same layers gets "Already exists" for each of them.
+            let present = store.allIDs().contains(r.manifest.config.digest) && chains.allSatisfy(store.layers.has)
+                && r.manifest.layers.allSatisfy { store.content.has($0.digest) }
+            if !present {
+                try LayerDownloads(puller: self, resolved: r, chains: chains, diffIDs: diffIDs, emit: emit).run()
             }
             do {
                 if !store.content.has(r.manifestDigest) { try store.content.ingest(bytes: r.manifestBytes, expected: r.manifestDigest) }

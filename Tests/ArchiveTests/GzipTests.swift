@@ -113,4 +113,52 @@ final class GzipTests: ArchiveTestCase {
             _ = try Compression.wrap(BytesSource(corrupt)).readAll()
         }
     }
+
+    /// Without the CRC check the gzip framing is read here: every optional header field,
+    /// concatenated members, a truncated trailer and a wrong length must come out as zlib's
+    /// own reading of them does.
+    func testWithoutChecksumReadsTheFramingItself() throws {
+        let one = sample(700_000), two = Array("second member\n".utf8)
+        try write(tmp + "/one", one)
+        try write(tmp + "/two", two)
+        // gzip -N writes FNAME; Python adds FEXTRA, FCOMMENT and FHCRC to the second member.
+        try sh("""
+            gzip -c -N -9 \(tmp)/one > \(tmp)/both.gz && python3 -c '
+            import struct, sys, zlib, binascii
+            data = open(sys.argv[1], "rb").read()
+            c = zlib.compressobj(6, zlib.DEFLATED, -15); body = c.compress(data) + c.flush()
+            head = bytes([0x1f, 0x8b, 8, 4 | 8 | 16 | 2]) + bytes(6) + struct.pack("<H", 3) + b"xyz" + b"name\\0" + b"comment\\0"
+            head += struct.pack("<H", binascii.crc32(head) & 0xffff)
+            sys.stdout.buffer.write(head + body + struct.pack("<II", binascii.crc32(data), len(data)))
+            ' \(tmp)/two >> \(tmp)/both.gz
+            """)
+        let both = try FileIO.read(path: tmp + "/both.gz")
+        XCTAssertEqual(try GzipSource(BytesSource(both)).readAll(), one + two, "zlib's own reading")
+        XCTAssertEqual(try GzipSource(BytesSource(both), bufferSize: 4096, checksum: false).readAll(), one + two)
+        XCTAssertEqual(try Compression.wrap(BytesSource(both), checksum: false).readAll(), one + two)
+        // A bad CRC passes (the caller hashes the data), a bad length does not.
+        var badCRC = both
+        badCRC[badCRC.count - 8] ^= 1
+        XCTAssertEqual(try GzipSource(BytesSource(badCRC), checksum: false).readAll(), one + two)
+        var badLength = both
+        badLength[badLength.count - 4] ^= 1
+        assertThrows(.corruptCompression, containing: "incorrect length") {
+            _ = try GzipSource(BytesSource(badLength), checksum: false).readAll()
+        }
+        assertThrows(.truncated, containing: "unexpected end") {
+            _ = try GzipSource(BytesSource(Array(both.dropLast(3))), checksum: false).readAll()
+        }
+        assertThrows(.truncated, containing: "unexpected end") {
+            _ = try GzipSource(BytesSource(Array(both.prefix(5))), checksum: false).readAll()
+        }
+        var badFlags = both
+        badFlags[3] |= 0x20
+        assertThrows(.corruptCompression, containing: "header flags") {
+            _ = try GzipSource(BytesSource(badFlags), checksum: false).readAll()
+        }
+        assertThrows(.corruptCompression, containing: "gzip") {
+            _ = try GzipSource(BytesSource(both + Array("trailing junk".utf8)), checksum: false).readAll()
+        }
+        XCTAssertEqual(try GzipSource(BytesSource(try gzip([])), checksum: false).readAll(), [])
+    }
 }

@@ -56,8 +56,8 @@ final class EngineRegistryFaultTests: EngineTestCase {
     func seed(_ name: String, escapeTo: String? = nil) throws {
         let oci = try EngineHarness.imageDir.get() + "/oci"
         let layout = (Self.dir ?? "/tmp") + "/layout-\(name)"
-        let made = ChildProcess.run("/usr/bin/env", ["python3", "-c", Self.uniqueImageScript, oci, layout] + (escapeTo.map { [$0] } ?? []),
-                                    environment: ["BERTH_FIXTURES": Binaries.fixtures], outputDir: engine.ioDir)
+        let made = ChildProcess.run("/usr/bin/env", ["python3", Binaries.fixtures + "/oci-variant.py", oci, layout, "--layer", "fault-data:512"]
+                                    + (escapeTo.map { ["--escape", $0] } ?? []), outputDir: engine.ioDir)
         guard made.status == 0 else { throw HarnessError("making the image failed: \(made)") }
         try EngineRegistryTests.copy("oci:\(layout):latest", "docker://\(Self.upstream)/\(name):latest", ioDir: engine.ioDir)
     }
@@ -166,27 +166,4 @@ final class EngineRegistryFaultTests: EngineTestCase {
                        "a refused layer must leave no image")
         XCTAssertEqual(ok(engine.docker(["run", "--rm", "busybox", "echo", "store fine"])), "store fine")
     }
-
-    static let uniqueImageScript = #"""
-import gzip, io, os, sys, tarfile
-sys.path.insert(0, os.environ["BERTH_FIXTURES"])
-from oci_layout import Layout
-layout = Layout.copy(sys.argv[1], sys.argv[2])
-raw = io.BytesIO()
-with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
-    payload = os.urandom(512 * 1024)
-    if len(sys.argv) > 3:
-        outside = sys.argv[3]
-        up = "../" * 12 + outside.lstrip("/") + "/dotdot"
-        info = tarfile.TarInfo(up); info.size = 1; info.mode = 0o644
-        t.addfile(info, io.BytesIO(b"x"))
-        link = tarfile.TarInfo("evil"); link.type = tarfile.SYMTYPE; link.linkname = outside
-        t.addfile(link)
-        info = tarfile.TarInfo("evil/pwned"); info.size = 1; info.mode = 0o644
-        t.addfile(info, io.BytesIO(b"x"))
-    info = tarfile.TarInfo("fault-data"); info.size = len(payload); info.mode = 0o644
-    t.addfile(info, io.BytesIO(payload))
-tar = raw.getvalue()
-layout.add_layer(tar, gzip.compress(tar, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip", "fault test layer")
-"""#
 }

@@ -193,8 +193,9 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
         XCTAssertTrue(none.stderr.contains("no matching manifest for linux/s390x"), none.stderr)
     }
 
-    /// daemon.json's registry-mirrors serve docker.io pulls (a dead mirror is skipped), and
-    /// max-concurrent-downloads and insecure-registries are accepted.
+    /// daemon.json's registry-mirrors serve docker.io pulls (a dead mirror is skipped),
+    /// max-concurrent-downloads holds back the downloads beyond it, and insecure-registries
+    /// is accepted.
     func testRegistryMirrorServesDockerHubPulls() throws {
         try EngineRegistryTests.copy("oci:\(try EngineHarness.imageDir.get())/oci:latest", "docker://\(address)/library/busybox:latest", ioDir: engine.ioDir)
         let config = engine.root + "/daemon.json"
@@ -212,6 +213,11 @@ json.dump(top, open(os.path.join(dst, "index.json"), "w"))
         XCTAssertTrue(pulled.contains("latest: Pulling from library/busybox"), pulled)
         XCTAssertTrue(pulled.contains("Digest: \(registryDigest("library/busybox", "latest"))"), pulled)
         XCTAssertEqual(ok(engine.docker(["run", "--rm", "busybox", "echo", "mirrored"])), "mirrored")
+        // One download at a time: the second layer waits for it, and says so as with dockerd.
+        try pushVariant("waiting", ["--layer", "first:64", "--layer", "second:64"])
+        let waited = ok(engine.docker(["pull", "\(address)/waiting"], timeout: 120), "pull with one download at a time")
+        XCTAssertTrue(waited.contains("\(shortID(try XCTUnwrap(try registryLayers("waiting").last))): Waiting"), waited)
+        engine.docker(["rmi", "\(address)/waiting"])
         // Only docker.io goes through mirrors: the same repository elsewhere is not mirrored.
         let other = engine.docker(["pull", "127.0.0.1:1/library/busybox"], timeout: 60)
         XCTAssertNotEqual(other.status, 0)
