@@ -152,33 +152,7 @@ public final class APIClient: @unchecked Sendable {
     }
 
     private func readHead(_ conn: Connection, method: String) throws -> StreamingResponse {
-        var status = 0
-        var headers = Headers()
-        // 1xx answers other than 101 (100 Continue) are skipped.
-        repeat {
-            guard let line = try conn.readLine() else { throw APIError.transport("the daemon closed the connection without answering") }
-            let parts = line.split(separator: " ", maxSplits: 2)
-            guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let s = Int(parts[1]) else {
-                throw APIError.transport("malformed HTTP response from daemon: \(line.prefix(80))")
-            }
-            status = s
-            headers = Headers()
-            while let l = try conn.readLine(), !l.isEmpty {
-                guard let colon = l.firstIndex(of: ":") else { continue }
-                headers.add(String(l[..<colon]), String(l[l.index(after: colon)...]).trimmingSpaces)
-            }
-        } while status / 100 == 1 && status != 101
-        let framing: StreamingResponse.Framing
-        if status == 101 || method == "HEAD" || status == 204 || status == 304 {
-            framing = .length(0)
-        } else if headers["Transfer-Encoding"]?.lowercased().contains("chunked") == true {
-            framing = .chunked
-        } else if let l = headers["Content-Length"], let n = Int(l.trimmingSpaces), n >= 0 {
-            framing = .length(n)
-        } else {
-            framing = .untilClose
-        }
-        return StreamingResponse(status: status, headers: headers, connection: conn, framing: framing)
+        StreamingResponse(head: try HTTPResponseHead.read(from: conn, method: method), connection: conn)
     }
 
     func readWhole(_ s: StreamingResponse) throws -> Response {

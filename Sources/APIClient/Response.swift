@@ -26,66 +26,20 @@ public struct Response: Sendable {
 public final class StreamingResponse: ByteSource, @unchecked Sendable {
     public let status: Int
     public let headers: Headers
-    let connection: Connection
-    private var framing: Framing
-    private var chunkLeft = 0
-    private var done = false
+    private var body: HTTPBodyReader<APIError>
+    /// The socket, for a hijacked exchange: what follows the head is the raw stream.
+    var connection: Connection { body.socket }
 
-    enum Framing { case length(Int), chunked, untilClose }
-
-    init(status: Int, headers: Headers, connection: Connection, framing: Framing) {
-        self.status = status
-        self.headers = headers
-        self.connection = connection
-        self.framing = framing
-        if case .length(0) = framing { done = true }
+    init(head: HTTPResponseHead, connection: Connection) {
+        self.status = head.status
+        self.headers = Headers(head.headers)
+        self.body = HTTPBodyReader(socket: connection, framing: head.framing)
     }
 
     /// Ends the exchange early: the daemon sees the connection close (stops following logs).
     public func close() { connection.close() }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        if done || buffer.count == 0 { return 0 }
-        switch framing {
-        case .untilClose:
-            let n = try connection.read(into: buffer)
-            if n == 0 { done = true }
-            return n
-        case .length(let left):
-            let n = try connection.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(left, buffer.count)]))
-            if n == 0 { throw APIError.transport("unexpected EOF: the daemon closed the connection mid-response") }
-            framing = .length(left - n)
-            if left - n == 0 { done = true }
-            return n
-        case .chunked:
-            if chunkLeft == 0 {
-                guard let line = try connection.readLine() else {
-                    throw APIError.transport("unexpected EOF: the daemon closed the connection mid-response")
-                }
-                let sizeText = line.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
-                guard let size = Int(sizeText.trimmingSpaces, radix: 16), size >= 0 else {
-                    throw APIError.transport("malformed chunked encoding from daemon")
-                }
-                if size == 0 {
-                    // Trailers until the empty line.
-                    while let l = try connection.readLine(), !l.isEmpty {}
-                    done = true
-                    return 0
-                }
-                chunkLeft = size
-            }
-            let want = min(chunkLeft, buffer.count)
-            let n = try connection.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
-            if n == 0 { throw APIError.transport("unexpected EOF: the daemon closed the connection mid-response") }
-            chunkLeft -= n
-            if chunkLeft == 0 {
-                guard let crlf = try connection.readLine(), crlf.isEmpty else {
-                    throw APIError.transport("malformed chunked encoding from daemon")
-                }
-            }
-            return n
-        }
-    }
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int { try body.read(into: buffer) }
 
     /// The next newline-terminated line of the body (without the newline); nil at the end.
     /// For the JSON-lines streams: events, stats, load and pull progress.
