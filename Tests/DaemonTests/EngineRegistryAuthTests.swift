@@ -26,10 +26,7 @@ final class EngineRegistryAuthTests: EngineTestCase {
     override class func tearDown() {
         if let p = tokenServer { kill(p.pid, SIGKILL); _ = p.wait(timeout: 10); tokenServer = nil }
         if let d = dir {
-            for r in ["token", "basic"] {
-                if let s = try? String(contentsOfFile: "\(d)/\(r)/registry.pid", encoding: .utf8),
-                   let pid = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
-            }
+            for r in ["token", "basic"] { LocalRegistry.stop(dir: "\(d)/\(r)") }
             try? FileManager.default.removeItem(atPath: d)
             dir = nil
         }
@@ -62,9 +59,7 @@ final class EngineRegistryAuthTests: EngineTestCase {
         let oci = try EngineHarness.imageDir.get() + "/oci"
         for (name, env) in configs {
             let port = try EngineRegistryTests.freePort()
-            let r = ChildProcess.run("/bin/bash", [Binaries.fixtures + "/start-registry.sh", String(port), "\(d)/\(name)"],
-                                     environment: env, outputDir: ioDir, timeout: 60)
-            guard r.status == 0 else { throw HarnessError("start-registry.sh (\(name)) failed: \(r)") }
+            try LocalRegistry.start(port: port, dir: "\(d)/\(name)", environment: env, ioDir: ioDir)
             let address = "127.0.0.1:\(port)"
             if name == "token" { tokenAddress = address } else { basicAddress = address }
             let seed = ChildProcess.run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", "--dest-creds", "\(user):\(password)",

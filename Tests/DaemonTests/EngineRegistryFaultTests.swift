@@ -21,8 +21,7 @@ final class EngineRegistryFaultTests: EngineTestCase {
     override class func tearDown() {
         if let p = proxyProcess { kill(p.pid, SIGKILL); _ = p.wait(timeout: 10); proxyProcess = nil }
         if let d = dir {
-            if let s = try? String(contentsOfFile: d + "/reg/registry.pid", encoding: .utf8),
-               let pid = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(pid, SIGKILL) }
+            LocalRegistry.stop(dir: d + "/reg")
             try? FileManager.default.removeItem(atPath: d)
             dir = nil
         }
@@ -35,9 +34,7 @@ final class EngineRegistryFaultTests: EngineTestCase {
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         dir = d
         let port = try EngineRegistryTests.freePort()
-        let r = ChildProcess.run("/bin/bash", [Binaries.fixtures + "/start-registry.sh", String(port), d + "/reg"],
-                                 outputDir: ioDir, timeout: 60)
-        guard r.status == 0 else { throw HarnessError("start-registry.sh failed: \(r)") }
+        try LocalRegistry.start(port: port, dir: d + "/reg", ioDir: ioDir)
         upstream = "127.0.0.1:\(port)"
         let proxyPort = try EngineRegistryTests.freePort()
         let p = try ChildProcess("/usr/bin/env", ["python3", Binaries.fixtures + "/fault-proxy.py", String(proxyPort), upstream],

@@ -20,9 +20,7 @@ final class EngineRegistryPushTests: EngineTestCase {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let port = try EngineRegistryTests.freePort()
             Self.registry = (dir, "127.0.0.1:\(port)") // so tearDown stops it even if seeding fails
-            let r = ChildProcess.run("/bin/bash", [Binaries.fixtures + "/start-registry.sh", String(port), dir + "/reg"],
-                                     environment: ["REGISTRY_ACCESSLOG": "1"], outputDir: engine.ioDir, timeout: 60)
-            guard r.status == 0 else { throw HarnessError("start-registry.sh failed: \(r)") }
+            try LocalRegistry.start(port: port, dir: dir + "/reg", environment: ["REGISTRY_ACCESSLOG": "1"], ioDir: engine.ioDir)
             let oci = try EngineHarness.imageDir.get() + "/oci"
             try EngineRegistryTests.copy("oci:\(oci):latest", "docker://\(address)/team/base:latest", ioDir: engine.ioDir)
         }
@@ -30,10 +28,7 @@ final class EngineRegistryPushTests: EngineTestCase {
 
     override class func tearDown() {
         if let r = registry {
-            if let pid = try? String(contentsOfFile: r.dir + "/reg/registry.pid", encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines), let p = Int32(pid) {
-                kill(p, SIGKILL)
-            }
+            LocalRegistry.stop(dir: r.dir + "/reg")
             try? FileManager.default.removeItem(atPath: r.dir)
             registry = nil
         }

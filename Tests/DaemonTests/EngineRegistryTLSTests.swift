@@ -108,11 +108,9 @@ final class EngineRegistryTLSTests: EngineTestCase {
         ]
         let oci = try EngineHarness.imageDir.get() + "/oci"
         for r in registries {
-            let started = inNetns(["/bin/bash", Binaries.fixtures + "/start-registry.sh", String(r.port), "\(d)/\(r.name)"],
-                                  env: r.env.merging(["REGISTRY_ADDR": r.host]) { a, _ in a })
-            if let s = try? String(contentsOfFile: "\(d)/\(r.name)/registry.pid", encoding: .utf8),
-               let pid = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)) { setup?.pids.append(pid) }
-            guard started.status == 0 else { throw HarnessError("start-registry.sh (\(r.name)) failed: \(started)") }
+            defer { if let pid = LocalRegistry.pid(dir: "\(d)/\(r.name)") { setup?.pids.append(pid) } }
+            try LocalRegistry.start(port: UInt16(r.port), dir: "\(d)/\(r.name)", environment: r.env.merging(["REGISTRY_ADDR": r.host]) { a, _ in a },
+                                    command: ["/usr/bin/nsenter", "--net=\(netnsPath)"], ioDir: d + "/io")
             let seed = inNetns(["/usr/bin/skopeo", "copy"] + r.seed + ["oci:\(oci):latest", "docker://\(r.host):\(r.port)/tls/busybox:latest"])
             guard seed.status == 0 else { throw HarnessError("seeding the \(r.name) registry failed: \(seed)") }
         }

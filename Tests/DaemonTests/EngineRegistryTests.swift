@@ -18,10 +18,7 @@ final class EngineRegistryTests: EngineTestCase {
 
     override class func tearDown() {
         if let r = registry {
-            if let pid = try? String(contentsOfFile: r.dir + "/reg/registry.pid", encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines), let p = Int32(pid) {
-                kill(p, SIGKILL)
-            }
+            LocalRegistry.stop(dir: r.dir + "/reg")
             try? FileManager.default.removeItem(atPath: r.dir)
             registry = nil
         }
@@ -37,9 +34,7 @@ final class EngineRegistryTests: EngineTestCase {
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let port = try freePort()
-        let start = ChildProcess.run("/bin/bash", [Binaries.fixtures + "/start-registry.sh", String(port), dir + "/reg"],
-                                     outputDir: ioDir, timeout: 60)
-        guard start.status == 0 else { throw HarnessError("start-registry.sh failed: \(start)") }
+        try LocalRegistry.start(port: port, dir: dir + "/reg", ioDir: ioDir)
         let address = "127.0.0.1:\(port)"
         registry = (dir, address) // so tearDown stops it even if seeding fails
         let oci = try EngineHarness.imageDir.get() + "/oci"
