@@ -90,11 +90,9 @@ final class Authenticator: @unchecked Sendable {
             guard let realm = challenge.parameters["realm"], !realm.isEmpty else {
                 throw .invalid("the registry \(registry) asks for a bearer token but names no realm")
             }
-            // What the registry names (space-separated) and what the request needs, as
-            // dockerd adds `repository:<from>:pull` for a mount whatever the challenge says.
             let named = (challenge.parameters["scope"] ?? "").split(separator: " ").map(String.init)
             let token = try fetchToken(realm: realm, service: challenge.parameters["service"],
-                                       scopes: Self.merge(named + scopes))
+                                       scopes: Self.tokenScopes(needed: scopes, named: named))
             lock.with { tokens[scopes.joined(separator: " ")] = token }
         default:
             throw .unsupported("unsupported authentication scheme \"\(challenge.scheme)\" of registry \(registry)")
@@ -105,6 +103,14 @@ final class Authenticator: @unchecked Sendable {
         var token: String?
         var access_token: String?
         var expires_in: Int?
+    }
+
+    /// What the request needs and what the registry's challenge names (space-separated), as
+    /// dockerd adds `repository:<from>:pull` for a mount whatever the challenge says. The
+    /// request's own scopes come first so the token asked for does not depend on which request
+    /// met the challenge (distribution names `push,pull` for an upload, `pull` for a HEAD).
+    static func tokenScopes(needed: [String], named: [String]) -> [String] {
+        merge(needed + named)
     }
 
     /// `type:name:actions` scopes with one entry per resource, its actions united, in the

@@ -30,6 +30,16 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(Authenticator.merge([]), [])
     }
 
+    /// The scopes of a mount's token are the same whichever request met the challenge.
+    func testTokenScopesPutTheRequestsOwnFirst() {
+        let needed = ["repository:m:pull,push", "repository:b:pull"]
+        for named in [["repository:m:push,pull"], ["repository:m:pull"], []] {
+            XCTAssertEqual(Authenticator.tokenScopes(needed: needed, named: named), needed, "\(named)")
+        }
+        XCTAssertEqual(Authenticator.tokenScopes(needed: ["repository:m:pull"], named: ["registry:catalog:*"]),
+                       ["repository:m:pull", "registry:catalog:*"])
+    }
+
     func testHTTPURLParsing() throws {
         let a = try HTTPURL(parsing: "https://Registry.example.com/v2/x?y=1")
         XCTAssertEqual(a, HTTPURL(scheme: "https", host: "Registry.example.com", port: 443, target: "/v2/x?y=1"))
