@@ -170,4 +170,56 @@ final class LogReaderTests: XCTestCase {
         try tty.flush()
         XCTAssertEqual(raw, [Array("a\nb".utf8)])
     }
+
+    /// `docker run --rm`-style: the last lines land, the container exits and its log is
+    /// removed before the follower looked again; a rotation likewise must not lose the lines
+    /// the old file got last. Every line reaches the client, in order.
+    func testFollowReadsWhatTheFileGotBeforeItWasRemovedOrRotated() throws {
+        let dir = "/tmp/berth-logfollow-\(getpid())"
+        XCTAssertEqual(mkdir(dir, 0o700), 0, "mkdir \(dir)")
+        defer { for f in ["log", "log.1"] { unlink(dir + "/" + f) }; rmdir(dir) }
+        let path = dir + "/log"
+        func line(_ text: String, _ stream: String = "stdout") -> String {
+            #"{"log":"\#(text)\n","stream":"\#(stream)","time":"2026-11-23T00:00:00.000000000Z"}"# + "\n"
+        }
+        func append(_ file: String, _ text: String) {
+            let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            XCTAssertGreaterThanOrEqual(fd, 0, "open \(file)")
+            XCTAssertEqual(text.utf8.count, Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) })
+            close(fd)
+        }
+        var o = LogOptions()
+        o.follow = true
+
+        append(path, line("first"))
+        var calls = 0
+        var got: [String] = []
+        try LogReader.read(path: path, options: o, isRunning: {
+            calls += 1
+            if calls == 1 {
+                append(path, line("last", "stderr"))
+                unlink(path)
+                return false
+            }
+            return false
+        }, emit: { e in if !e.stream.isEmpty { got.append(e.stream + ":" + String(decoding: e.bytes, as: UTF8.self)) } })
+        XCTAssertEqual(got, ["stdout:first\n", "stderr:last\n"])
+
+        append(path, line("a"))
+        got = []
+        calls = 0
+        try LogReader.read(path: path, options: o, isRunning: {
+            calls += 1
+            switch calls {
+            case 1:
+                append(path, line("b"))
+                XCTAssertEqual(rename(path, path + ".1"), 0)
+                append(path, line("c"))
+                return true
+            default:
+                return false
+            }
+        }, emit: { e in if !e.stream.isEmpty { got.append(String(decoding: e.bytes, as: UTF8.self)) } })
+        XCTAssertEqual(got, ["a\n", "b\n", "c\n"])
+    }
 }

@@ -87,25 +87,29 @@ enum LogReader {
             for e in entries.suffix(max(0, n)) { try emit(e) }
         }
         guard o.follow else { return }
+        // What the open file has past `offset`, read whatever its name now points at: the
+        // last lines may land just before the file is rotated away or the container (and
+        // its log) removed, as the SDK's `containers.run(remove=True)` does right after the
+        // exit, before it reads the stream.
+        func drain() throws -> Bool {
+            guard fd >= 0, lseek(fd, off_t(offset), SEEK_SET) >= 0 else { return false }
+            let n = try scanner.scan(fd: fd) { if let e = parse($0), selected(e, o) { try emit(e) } }
+            offset += n
+            return n > 0
+        }
         var quietRounds = 0
         while true {
+            if try drain() {
+                quietRounds = 0
+                continue
+            }
             var st = stat()
-            let exists = stat(path, &st) == 0
-            if exists && (fd < 0 || UInt64(st.st_ino) != ino || Int64(st.st_size) < offset) {
-                // Rotated (or created): the new file starts from zero.
+            if stat(path, &st) == 0 && (fd < 0 || UInt64(st.st_ino) != ino || Int64(st.st_size) < offset) {
+                // Rotated (or created, or truncated): the new file starts from zero.
                 if fd >= 0 { close(fd) }
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 ino = UInt64(st.st_ino); offset = 0; scanner.reset()
-            }
-            if exists && fd >= 0 && Int64(st.st_size) > offset {
-                if lseek(fd, off_t(offset), SEEK_SET) >= 0 {
-                    let n = try scanner.scan(fd: fd) { if let e = parse($0), selected(e, o) { try emit(e) } }
-                    if n > 0 {
-                        offset += n
-                        quietRounds = 0
-                        continue
-                    }
-                }
+                if fd >= 0 { continue }
             }
             if let until = o.until, WallTime.now() > until { return }
             if !isRunning() {
