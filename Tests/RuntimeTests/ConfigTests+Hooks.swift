@@ -79,13 +79,16 @@ extension ConfigTests {
     func testHookTimeout() throws {
         let id = newID("hooktimeout")
         let bundle = try makeBundle(LifecycleTests.sleeper)
-        bundle["hooks"] = ["createRuntime": [["path": "/bin/sleep", "args": ["sleep", "20"], "timeout": 1] as JSONObject]] as JSONObject
+        // A duration no other process on the machine names (a grep for "sleep 20" would match).
+        let duration = "20.0\(getpid())"
+        bundle["hooks"] = ["createRuntime": [["path": "/bin/sleep", "args": ["sleep", duration], "timeout": 1] as JSONObject]] as JSONObject
         let created = try create(id, bundle)
         XCTAssertNotEqual(created.status, 0, "a hook past its timeout fails create: \(created)")
         XCTAssertFalse(created.timedOut, "the runtime itself stopped waiting for the hook")
         XCTAssertFalse(created.stderr.isEmpty)
         if isBerth { XCTAssertTrue(created.stderr.lowercased().contains("timed out"), created.stderr) }
         assertNothingLeft(id: id, bundle: bundle, context: "after a hook timeout")
-        XCTAssertTrue(ProcessScan.pidsMentioning("sleep\u{0}20").isEmpty, "the timed-out hook was killed")
+        let left = ProcessScan.pidsMentioning("sleep\u{0}\(duration)\u{0}")
+        XCTAssertTrue(left.isEmpty, "the timed-out hook was killed: \(left.map(ProcessScan.describe))")
     }
 }
