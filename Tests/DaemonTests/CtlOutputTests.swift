@@ -101,9 +101,8 @@ final class CtlOutputTests: SupervisorTestCase {
 
     func testWaitPrintsTheStatusAndEventsPrintJSONLines() throws {
         let daemon = try startSupervisor()
-        let events = try spawn(try ctlPath, ["--address", daemon.address, "events", "--topic", "TaskStart", "--topic", "TaskExit"])
-        XCTAssertTrue(eventually { !self.processStatusLines(events.pid).isEmpty })
-        usleep(200_000)   // let it subscribe: without --replay, earlier events are not sent
+        // --replay: whenever it gets to subscribe, the task's events are all there.
+        let events = try spawn(try ctlPath, ["--address", daemon.address, "events", "--replay", "--topic", "TaskStart", "--topic", "TaskExit"])
         let id = newID("wait")
         let b = try makeBundle(["/bin/sh", "-c", "sleep 0.3; exit 7"], for: id)
         try ctlExpect(0, daemon, ["run", "-d", b.path, id])
@@ -138,7 +137,7 @@ final class CtlOutputTests: SupervisorTestCase {
     func testAttachStreamsLiveOutputUntilTheExit() throws {
         let daemon = try startSupervisor()
         let id = newID("attach")
-        let b = try makeBundle(["/bin/sh", "-c", "echo early; sleep 1; echo late; echo late-err >&2; exit 6"], for: id)
+        let b = try makeBundle(["/bin/sh", "-c", "echo early; sleep 2; echo late; echo late-err >&2; exit 6"], for: id)
         try ctlExpect(0, daemon, ["run", "-d", b.path, id])
         let r = try ctlExpect(6, daemon, ["attach", id])
         XCTAssertEqual(r.stdout, "late\n", "attach streams what comes after it")

@@ -151,6 +151,23 @@ final class EngineContainerTests: EngineTestCase {
         XCTAssertEqual(engine.docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", name]).out, "\(count) exited")
     }
 
+    /// `docker stop` wins over a restart whatever it lands on: the exit being handled, the
+    /// back-off delay, or the restarted task being started.
+    func testStopDuringRestartsSticks() throws {
+        let name = "flapper-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "--restart", "always", "busybox", "sh", "-c", "exit 3"]))
+        for i in 0..<5 {
+            usleep(UInt32(20_000 + 45_000 * i))
+            ok(engine.docker(["stop", "-t", "1", name]), "stop \(i)")
+            let after = engine.docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", name]).out
+            XCTAssertTrue(after.hasSuffix(" exited"), "stop \(i): \(after)")
+            usleep(500_000)
+            XCTAssertEqual(engine.docker(["inspect", "-f", "{{.RestartCount}} {{.State.Status}}", name]).out, after, "stop \(i)")
+            ok(engine.docker(["start", name]), "start \(i)")
+        }
+        ok(engine.docker(["rm", "-f", name]))
+    }
+
     func testCreateOptionsReachTheContainer() throws {
         let r = engine.docker(["run", "--rm", "-h", "myhost", "-w", "/tmp", "-u", "1234:5678", "-e", "A=1", "--env", "B=two",
                                "-l", "k=v", "--read-only", "busybox", "sh", "-c",

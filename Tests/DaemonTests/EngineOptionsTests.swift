@@ -52,7 +52,9 @@ final class EngineOptionsTests: EngineTestCase {
     func testHealthCheck() throws {
         let name = "health-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", name, "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms",
-                          "--health-retries", "2", "busybox", "sh", "-c", "sleep 1; touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 1000"]))
+                          "--health-retries", "2",
+                          // Failures in the start period do not count: "starting" until the first success.
+                          "--health-start-period", "2s", "busybox", "sh", "-c", "sleep 1; touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 1000"]))
         XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.Health.Status}}", name])), "starting")
         XCTAssertTrue(eventually(timeout: 10) {
             self.engine.docker(["inspect", "-f", "{{.State.Health.Status}}", name]).out == "healthy"
@@ -68,12 +70,12 @@ final class EngineOptionsTests: EngineTestCase {
     func testStopSignalAndTimeout() throws {
         let name = "sig-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", name, "--stop-signal", "USR1", "--stop-timeout", "5", "busybox", "sh", "-c",
-                          "trap 'echo got usr1; exit 0' USR1; while true; do sleep 0.1; done"]))
-        usleep(300_000)
+                          "trap 'echo got usr1; exit 0' USR1; echo trapped; while true; do sleep 0.1; done"]))
+        XCTAssertTrue(eventually { self.engine.docker(["logs", name]).out == "trapped" })
         let start = Date()
         ok(engine.docker(["stop", name]))
         XCTAssertLessThan(Date().timeIntervalSince(start), 4, "the stop signal did not reach the trap")
         XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{.State.ExitCode}}", name])), "0")
-        XCTAssertEqual(ok(engine.docker(["logs", name])), "got usr1")
+        XCTAssertEqual(ok(engine.docker(["logs", name])), "trapped\ngot usr1")
     }
 }

@@ -175,8 +175,10 @@ final class LogReaderTests: XCTestCase {
     /// removed before the follower looked again; a rotation likewise must not lose the lines
     /// the old file got last. Every line reaches the client, in order.
     func testFollowReadsWhatTheFileGotBeforeItWasRemovedOrRotated() throws {
-        let dir = "/tmp/berth-logfollow-\(getpid())"
-        XCTAssertEqual(mkdir(dir, 0o700), 0, "mkdir \(dir)")
+        var template = Array("/tmp/berth-logfollow-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { b in b.baseAddress.flatMap { mkdtemp($0) } != nil }
+        XCTAssertTrue(made, "mkdtemp")
+        let dir = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { for f in ["log", "log.1"] { unlink(dir + "/" + f) }; rmdir(dir) }
         let path = dir + "/log"
         func line(_ text: String, _ stream: String = "stdout") -> String {

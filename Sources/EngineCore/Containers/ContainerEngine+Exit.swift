@@ -84,11 +84,18 @@ extension ContainerEngine {
         let ranFor = (WallTime.parse(rfc3339: finished)?.asDouble ?? 0) - started
         if let delay = restarts.decide(id: id, policy: r.HostConfig.RestartPolicy, exitCode: status,
                                        restartCount: r.RestartCount, manuallyStopped: r.HasBeenManuallyStopped, ranFor: ranFor) {
-            update(id) { $0.State.Status = "restarting"; $0.RestartCount += 1 }
+            // Marked in the same step that checks for a stop or a start since the exit: a
+            // `docker stop` that landed after decide() wins over the restart.
+            var restarting = false
+            update(id) {
+                guard !$0.HasBeenManuallyStopped, $0.State.Status == "exited" else { return }
+                $0.State.Status = "restarting"
+                $0.RestartCount += 1
+                restarting = true
+            }
+            guard restarting else { return }
             usleep(UInt32(delay * 1_000_000))
-            let still = state.with { records[id]?.State.Status == "restarting" }
-            guard still else { return }
-            do { try startTask(id, manual: false) } catch {
+            do { try startTask(id, manual: false, restart: true) } catch {
                 log.error("container \(id): restart failed: \(error)")
                 update(id) { if $0.State.Status == "restarting" { $0.State.Status = "exited" } }
             }

@@ -8,7 +8,11 @@ extension ContainerEngine {
     /// `DELETE /containers/{id}`.
     public func remove(_ ref: String, force: Bool, volumes: Bool) throws {
         let r = try lookup(ref)
-        let running = state.with { records[r.ID]?.State.isRunning ?? false }
+        // As stop: a start under way finishes first, or its task would outlive the record.
+        let running = state.with { () -> Bool in
+            while starting.contains(r.ID) { _ = state.wait(seconds: 1) }
+            return records[r.ID]?.State.isRunning ?? false
+        }
         if running {
             guard force else {
                 throw EngineError.conflict("cannot remove container \"\(r.Name)\": container is running: stop the container before removing or force remove")

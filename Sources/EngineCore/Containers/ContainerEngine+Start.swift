@@ -32,12 +32,20 @@ extension ContainerEngine {
 
     /// Mounts the rootfs, writes the bundle, creates and starts the task. On failure the
     /// container stays (or returns to) stopped with Docker's exit code for the failure.
-    func startTask(_ id: String, manual: Bool) throws {
+    /// A `restart` happens only if the container is still "restarting" and not stopped by
+    /// hand: stop and remove wait for a start under way, so they see what it did.
+    func startTask(_ id: String, manual: Bool, restart: Bool = false) throws {
+        var cancelled = false
         guard let r = state.with({ () -> ContainerRecord? in
+            guard let cur = records[id] else { return nil }
+            if restart && (cur.State.Status != "restarting" || cur.HasBeenManuallyStopped) {
+                cancelled = true
+                return nil
+            }
             starting.insert(id)
-            return records[id]
+            return cur
         }) else {
-            state.with { _ = starting.remove(id) }
+            if cancelled { return }
             throw EngineError.noSuchContainer(id)
         }
         defer { state.with { starting.remove(id); state.broadcast() } }

@@ -10,6 +10,9 @@ extension ContainerEngine {
         let r = try lookup(ref)
         restarts.cancel(r.ID)
         let status = state.with { () -> String in
+            // A start (or a restart) under way finishes first: stopping what it is about to
+            // start would otherwise leave it running after a successful stop.
+            while starting.contains(r.ID) { _ = state.wait(seconds: 1) }
             guard var cur = records[r.ID] else { return "" }
             cur.HasBeenManuallyStopped = true
             if cur.State.Status == "restarting" { cur.State.Status = "exited"; state.broadcast() }

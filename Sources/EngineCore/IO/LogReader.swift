@@ -105,7 +105,12 @@ enum LogReader {
             }
             var st = stat()
             if stat(path, &st) == 0 && (fd < 0 || UInt64(st.st_ino) != ino || Int64(st.st_size) < offset) {
-                // Rotated (or created, or truncated): the new file starts from zero.
+                // Rotated (or created, or truncated): the new file starts from zero, once the
+                // old one has given what it got between the drain above and the rotation.
+                if try drain() {
+                    quietRounds = 0
+                    continue
+                }
                 if fd >= 0 { close(fd) }
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 ino = UInt64(st.st_ino); offset = 0; scanner.reset()
