@@ -200,6 +200,8 @@ extension ShimService {
 
     func checkOOM(_ c: Container) {
         guard let cg = state.with({ c.cgroup }) else { return }
+        oomCheck.lock()
+        defer { oomCheck.unlock() }
         let count = cg.oomKillCount()
         let fire = state.with {
             guard count > c.oomKills else { return false }

@@ -15,6 +15,9 @@ public final class ShimService: @unchecked Sendable {
     var publish: @Sendable (String, TaskEvent) -> Void = { _, _ in }
     /// Guards `container` and every process's mutable fields; broadcast on each exit.
     let state = Condition()
+    /// Held across an OOM count check and its event, so the exit (which checks last) cannot
+    /// be published between the poller's check and its TaskOOM.
+    let oomCheck = Lock()
     var container: Container?
     private var creating = false
     private var closing = false

@@ -43,7 +43,8 @@ final class EngineRegistryAuthTests: EngineTestCase {
                                                        d + "/cert.pem", user, password, d + "/tokens.log"], outputDir: ioDir)
         try server.start()
         tokenServer = server
-        guard eventually(timeout: 30, { FileManager.default.fileExists(atPath: d + "/cert.pem") }) else {
+        // "ready" once it listens (the certificate is written before).
+        guard eventually(timeout: 30, { server.currentStdout.contains("ready") }) else {
             throw HarnessError("token-server.py did not start: \(server.currentStderr)")
         }
         let hash = ChildProcess.run("/usr/bin/env", ["python3", "-W", "ignore", "-c",

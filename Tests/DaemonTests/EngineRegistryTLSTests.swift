@@ -88,7 +88,7 @@ final class EngineRegistryTLSTests: EngineTestCase {
                                  env: ["TOKEN_ADDR": address, "TOKEN_TLS_CERT": certs + "/registry.crt", "TOKEN_TLS_KEY": certs + "/registry.key"])
         guard let token else { throw HarnessError("token-server.py did not start") }
         setup?.pids.append(token.pid)
-        guard eventually(timeout: 30, { FileManager.default.fileExists(atPath: d + "/token-cert.pem") }) else {
+        guard eventually(timeout: 30, { token.currentStdout.contains("ready") }) else {
             throw HarnessError("token-server.py did not start: \(token.currentStderr)")
         }
 
