@@ -45,7 +45,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0", providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]),
         .target(name: "CLinux", cSettings: [.define("_GNU_SOURCE")]),
-        .target(name: "CRuntimeInit", cSettings: [.define("_GNU_SOURCE")]),
+        // entry.c runs before glibc is set up: no stack protector, no implicit memcpy/memset.
+        .target(name: "CRuntimeInit", cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-fno-builtin", "-fno-stack-protector"])]),
         // SHA-256 (x86 SHA extensions when present). Optimised even in debug builds: tests hash
         // whole layers, and unoptimised C is several times slower.
         .target(name: "CDigest", cSettings: [.unsafeFlags(["-O2"])]),
@@ -96,7 +97,9 @@ let package = Package(
         .executableTarget(name: "berth-ctl", dependencies: ["SupervisorAPI", "ShimAPI", "Wire", "JSON", "LinuxSys", "OCISpec"],
                          linkerSettings: staticExe("berth-ctl")),
         .executableTarget(name: "berth-runtime", dependencies: ["RuntimeCore", "CRuntimeInit"], exclude: ["startup.order"],
-                         swiftSettings: runtimeSwift, linkerSettings: staticExe("berth-runtime")),
+                         swiftSettings: runtimeSwift,
+                         // The overlay re-exec of create/run/exec happens before glibc starts (CRuntimeInit/entry.c).
+                         linkerSettings: staticExe("berth-runtime") + [.unsafeFlags(["-Xlinker", "-e", "-Xlinker", "berth_entry"])]),
         // berthd's container logic, free of HTTP: the API layer in berthd maps onto it.
         .target(name: "EngineCore", dependencies: ["DockerAPI", "ContainerSpec", "Archive", "SupervisorAPI", "ShimAPI", "Wire",
                                                    "OCISpec", "Cgroups", "LinuxSys", "JSON", "CLinux"]),

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <pthread.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 
@@ -310,4 +311,41 @@ pid_t berth_clone3_into_cgroup(unsigned long flags, int cgroup_fd) {
     args.exit_signal = SIGCHLD;
     args.cgroup = (unsigned long long)cgroup_fd;
     return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+// MigrationPrimer's thread: moves itself (by thread id, which takes the cgroup
+// threadgroup lock as a real migration does) within its own cgroup v1 hierarchy,
+// so the lock's RCU grace period starts now. Plain system calls only: the
+// runtime later forks with a raw clone(2), which skips glibc's fork handlers,
+// so this thread must never hold a lock a child could need (malloc's above all).
+static char prime_path[4096];
+
+static void *prime_migration(void *unused) {
+    (void)unused;
+    int fd = open(prime_path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    char digits[16], text[16];
+    long tid = syscall(SYS_gettid);
+    int n = 0, len = 0;
+    do { digits[n++] = (char)('0' + tid % 10); tid /= 10; } while (tid > 0 && n < 15);
+    while (n > 0) text[len++] = digits[--n];
+    ssize_t w = write(fd, text, (size_t)len);
+    (void)w;
+    close(fd);
+    return NULL;
+}
+
+int berth_prime_migration_thread(const char *tasksPath) {
+    size_t i = 0;
+    for (; tasksPath[i] && i < sizeof prime_path - 1; i++) prime_path[i] = tasksPath[i];
+    if (tasksPath[i]) return -1;
+    prime_path[i] = 0;
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) != 0) return -1;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t thread;
+    int r = pthread_create(&thread, &attr, prime_migration, NULL);
+    pthread_attr_destroy(&attr);
+    return r == 0 ? 0 : -1;
 }

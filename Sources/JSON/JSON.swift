@@ -41,7 +41,7 @@ public enum JSON {
     public static func encodeValue<T: Encodable>(_ value: T) throws -> JSONValue {
         let encoder = ValueEncoder(path: nil)
         try value.encode(to: encoder)
-        if value is any StringKeyedDictionary, case .object(let box)? = encoder.node { box.sortKeys() }
+        encoder.sortIfDictionary()
         guard let node = encoder.node else {
             throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "Top-level \(T.self) did not encode any values."))
         }

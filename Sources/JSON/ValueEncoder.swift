@@ -47,6 +47,8 @@ enum Node {
 final class ValueEncoder: Encoder {
     let path: PathNode?
     var node: Node?
+    /// The key type of the keyed container handed out last.
+    private var keyType: ObjectIdentifier?
 
     init(path: PathNode?) { self.path = path }
 
@@ -54,6 +56,7 @@ final class ValueEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        keyType = ObjectIdentifier(Key.self)
         if case .object(let box) = node { return KeyedEncodingContainer(KeyedEncoder<Key>(box: box, path: path)) }
         let box = ObjectBox()
         node = .object(box)
@@ -93,7 +96,7 @@ enum Box {
         if T.self == String.self, let s = v as? String { return .value(.string(s)) }
         let child = ValueEncoder(path: key.map { path.appending($0) } ?? path)
         try v.encode(to: child)
-        if v is any StringKeyedDictionary, case .object(let box)? = child.node { box.sortKeys() }
+        child.sortIfDictionary()
         return child.node ?? .object(ObjectBox())
     }
 }
@@ -101,8 +104,22 @@ enum Box {
 /// A Swift dictionary iterates in an order that differs from one instance to the next, so its
 /// keys are written sorted, as Go's encoding/json writes a map's: the same value always
 /// encodes to the same text, whatever the writer's `sortedKeys` says about struct fields.
-protocol StringKeyedDictionary {}
-extension Dictionary: StringKeyedDictionary where Key == String {}
+/// A dictionary is told by the key type of its container, the standard library's private
+/// `_DictionaryCodingKey`, learnt once by encoding one: an `is` test against a protocol on
+/// every value would look through the whole conformance table for each new type, which in
+/// a short-lived process (the runtime saving its state) costs a few hundred microseconds.
+extension ValueEncoder {
+    static let dictionaryKeyType: ObjectIdentifier? = {
+        let probe = ValueEncoder(path: nil)
+        try? ["k": 0].encode(to: probe)
+        return probe.keyType
+    }()
+
+    func sortIfDictionary() {
+        guard let keyType, keyType == Self.dictionaryKeyType, case .object(let box)? = node else { return }
+        box.sortKeys()
+    }
+}
 
 extension ObjectBox {
     func sortKeys() {

@@ -11,6 +11,7 @@
 
 // Namespaces and processes.
 pid_t berth_clone_fork(unsigned long flags);          // fork-like clone(2) with CLONE_NEW* flags
+int berth_prime_migration_thread(const char *tasksPath); // a detached thread moves itself within a cgroup v1 tasks file (MigrationPrimer)
 pid_t berth_clone3_into_cgroup(unsigned long flags, int cgroup_fd); // same, born in a cgroup2 directory
 int berth_unshare(int flags);
 int berth_setns(int fd, int nstype);

@@ -30,7 +30,9 @@ enum Create {
         let rootfs = try realPath(rootPath.hasPrefix("/") ? rootPath : bundle + "/" + rootPath, what: "root.path (rootfs)")
         guard FileIO.isDirectory(rootfs) else { throw RuntimeError("root.path \(rootfs) is not a directory") }
         let namespaces = try NamespacePlan(spec.linux?.namespaces)
+        Timing.mark("plan: rootfs+namespaces")
         let plan = try ProcessPlan(process: process, seccomp: spec.linux?.seccomp)
+        Timing.mark("plan: process")
         for w in plan.warnings { rt.log.warn(w) }
         if process.terminal == true && o.consoleSocket == nil && o.consoleFd < 0 {
             throw RuntimeError("process.terminal is true: --console-socket is required to receive the pty master (or use `run` in the foreground)")
@@ -39,6 +41,7 @@ enum Create {
             throw RuntimeError("linux.uidMappings is required with a new user namespace")
         }
         let cgroup = try CgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: o.id)
+        Timing.mark("plan: cgroup layout")
         if spec.linux?.resources?.unified?.isEmpty == false && cgroup.mode != .unified {
             throw RuntimeError("linux.resources.unified requires cgroup v2 (this host runs cgroup \(cgroup.mode.rawValue))")
         }
@@ -134,6 +137,7 @@ enum Create {
             cleanup.intermediate = intermediate
         }
         Timing.mark("fork")
+        var staged: String?
         while let msg = try sync.receive() {
             if msg == "userns" {
                 try writeIDMaps(pid: cleanup.intermediate, spec.linux)
@@ -150,9 +154,12 @@ enum Create {
                 if let h = spec.hooks?.prestart { try HookRunner.run(h, phase: "prestart", state: state) }
                 if let h = spec.hooks?.createRuntime { try HookRunner.run(h, phase: "createRuntime", state: state) }
                 try sync.send("hooks-ok")
+                // The record is complete: write it while the init pivots and execs.
+                staged = try store.stage(record)
+                Timing.mark("state staged")
             } else if msg == "ready" {
                 Timing.mark("init ready")
-                try store.save(record)
+                if let staged { try store.publish(staged: staged, id: o.id) } else { try store.save(record) }
                 if let p = o.pidFile { try writePidFile(p, record.initPid) }
                 cleanup.disarm()
                 return record

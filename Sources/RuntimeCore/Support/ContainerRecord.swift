@@ -54,6 +54,22 @@ public struct StateStore: Sendable {
         try FileIO.writeAtomic(dir(r.id) + "/state.json", data, durable: false)
     }
 
+    /// Writes the state file under a temporary name; `publish` renames it into place. `create`
+    /// stages while the init finishes its root filesystem, so only the rename is left for
+    /// after "ready": the container exists for other commands exactly when it did before.
+    func stage(_ r: ContainerRecord) throws -> String {
+        let tmp = dir(r.id) + "/state.json.staged"
+        let data = try JSON.encode(r, sortedKeys: false)
+        let fd = try sys("open", tmp) { open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+        defer { close(fd) }
+        try FileIO.writeAll(fd: fd, data)
+        return tmp
+    }
+
+    func publish(staged tmp: String, id: String) throws {
+        try sys("rename", "\(tmp) to state.json") { rename(tmp, dir(id) + "/state.json") }
+    }
+
     public func load(_ id: String) throws -> ContainerRecord {
         try StateStore.validate(id: id)
         let path = dir(id) + "/state.json"
