@@ -2,13 +2,15 @@
 """Side-by-side benchmark of OCI runtimes on the same busybox bundle.
 
 For each runtime (berth-runtime, crun, runc) on the same machine in one run:
-  - `run` of /bin/true, N containers (default 100), interleaved across runtimes
+  - `run` of /bin/true, N containers (default 100), interleaved across runtimes in a shuffled
+    order, plus the two modes that median falls between: `run` after 30 ms of quiet (cold: the
+    first cgroup migration waits for an RCU grace period) and right after its own run (warm)
   - create, start and delete timed separately
   - peak RSS of the runtime process itself (ru_maxrss from wait4)
 Prints medians, p90 and ratios against crun. Run it under
 Tests/fixtures/cgroup-v1-only.sh: crun refuses this machine's hybrid layout.
 """
-import argparse, ctypes, glob, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, ctypes, glob, os, random, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAKE_BUNDLE = os.path.join(HERE, "..", "fixtures", "make-bundle.sh")
@@ -62,12 +64,18 @@ def main():
     bundle = os.path.join(work, "bundle")
     subprocess.run([MAKE_BUNDLE, bundle, "/bin/true"], check=True, stdout=subprocess.DEVNULL)
     maxrss = build_maxrss(work)
-    res = {r: {"run": [], "create": [], "start": [], "delete": [], "rss": []} for r in names}
+    res = {r: {"run": [], "cold": [], "warm": [], "create": [], "start": [], "delete": [], "rss": []} for r in names}
+    rng = random.Random(5736)
     try:
         for i in range(args.n):
-            # Rotate the order: a runtime's first cgroup write may pay an RCU grace period
-            # (~8 ms here) depending on how long ago the previous runtime wrote one.
-            for r in names[i % len(names):] + names[:i % len(names)]:
+            # A runtime's first cgroup write may pay an RCU grace period (~8 ms here),
+            # depending on how long ago the previous runtime wrote one, and runc's slow
+            # steps after its write make the next runtime pay it more often. A rotation of
+            # three puts one runtime after runc in two iterations of three, so the order is
+            # shuffled instead (fixed seed): every runtime follows every other equally often.
+            order = names[:]
+            rng.shuffle(order)
+            for r in order:
                 root = os.path.join(states, "state-" + r)
                 base = [paths[r], "--root", root]
                 cid = f"b{r}{i}"
@@ -75,6 +83,14 @@ def main():
                 if code != 0:
                     sys.exit(f"{r} run failed with status {code}")
                 res[r]["run"].append(t)
+                # The two modes the interleaved median falls between, each on its own: after
+                # 30 ms of quiet (the grace period is paid) and straight after our own run.
+                time.sleep(0.03)
+                for mode in ("cold", "warm"):
+                    t, code, _ = timed(base + ["run", "--bundle", bundle, f"{mode[0]}{r}{i}"])
+                    if code != 0:
+                        sys.exit(f"{r} run failed with status {code}")
+                    res[r][mode].append(t)
                 cid = f"c{r}{i}"
                 t, code, rss = timed(base + ["create", "--bundle", bundle, cid])
                 if code != 0:
@@ -106,16 +122,18 @@ def main():
 
     def ms(v): return f"{v * 1000:7.2f}"
     print(f"\nOCI runtime benchmark: {args.n} containers per runtime, busybox bundle, /bin/true")
-    print(f"{'runtime':8} {'run med':>8} {'run p90':>8} {'create':>8} {'start':>8} {'delete':>8} {'peak RSS':>10}")
+    print(f"{'runtime':8} {'run med':>8} {'run p90':>8} {'cold':>8} {'warm':>8} {'create':>8} {'start':>8} {'delete':>8} {'peak RSS':>10}")
     for r in names:
         d = res[r]
         p90 = sorted(d["run"])[int(len(d["run"]) * 0.9) - 1]
-        print(f"{r:8} {ms(statistics.median(d['run']))} {ms(p90)} {ms(statistics.median(d['create']))} "
-              f"{ms(statistics.median(d['start']))} {ms(statistics.median(d['delete']))} {max(d['rss']) / 1024:8.1f}MB")
+        print(f"{r:8} {ms(statistics.median(d['run']))} {ms(p90)} {ms(statistics.median(d['cold']))} {ms(statistics.median(d['warm']))} "
+              f"{ms(statistics.median(d['create']))} {ms(statistics.median(d['start']))} {ms(statistics.median(d['delete']))} "
+              f"{max(d['rss']) / 1024:8.1f}MB")
+    print("(run: interleaved with the other runtimes; cold: after 30 ms of quiet; warm: right after its own run)")
     if "crun" in res and "berth" in res:
         b, c = res["berth"], res["crun"]
         print("\nberth / crun ratios (below 1.0 is faster/leaner):")
-        for k in ("run", "create", "start", "delete"):
+        for k in ("run", "cold", "warm", "create", "start", "delete"):
             print(f"  {k:7} {statistics.median(b[k]) / statistics.median(c[k]):.2f}")
         print(f"  peak RSS {max(b['rss']) / max(c['rss']):.2f}")
     if "runc" in res and "berth" in res:
