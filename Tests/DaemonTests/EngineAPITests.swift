@@ -3,11 +3,13 @@ import XCTest
 
 /// The API's own behaviour: listeners, limits, events, filters, prune, wait conditions.
 final class EngineAPITests: EngineTestCase {
-    override class var daemonArgs: [String] { ["-H", "tcp://127.0.0.1:23750", "--pidfile", "PIDFILE"] }
+    /// A port free when the class starts, not a fixed one another daemon may hold.
+    static let tcpPort: UInt16 = (try? EngineRegistryTests.freePort()) ?? 23750
+    override class var daemonArgs: [String] { ["-H", "tcp://127.0.0.1:\(tcpPort)", "--pidfile", "PIDFILE"] }
 
     func testTCPListenerAndPidfile() throws {
         let tcp = ChildProcess.run("/usr/local/bin/docker", ["version", "--format", "{{.Server.Version}}"],
-                                   environment: ["DOCKER_HOST": "tcp://127.0.0.1:23750"], outputDir: engine.ioDir)
+                                   environment: ["DOCKER_HOST": "tcp://127.0.0.1:\(Self.tcpPort)"], outputDir: engine.ioDir)
         XCTAssertEqual(tcp.status, 0, "\(tcp)")
         let pid = try String(contentsOfFile: engine.root + "/berthd.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(Int32(pid), engine.daemon?.pid)
