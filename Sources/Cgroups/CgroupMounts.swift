@@ -31,7 +31,7 @@ struct CgroupMountTable: Sendable {
 
     init(mountInfo: String) {
         for line in CgroupFS.lines(mountInfo) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let fields = CgroupFS.split(line, 0x20)
             // Optional fields end with a lone "-"; fstype, source and super options follow it.
             guard let dash = fields.firstIndex(of: "-"), dash >= 6, fields.count >= dash + 4 else { continue }
             let fsType = fields[dash + 1]
@@ -69,7 +69,7 @@ struct CgroupMountTable: Sendable {
     }
 
     private static func controllers(in superOptions: Substring) -> [String] {
-        superOptions.split(separator: ",").compactMap { opt in
+        CgroupFS.split(superOptions, 0x2c).compactMap { opt in
             let o = String(opt)
             return knownV1Controllers.contains(o) || o.hasPrefix("name=") ? o : nil
         }
@@ -77,7 +77,7 @@ struct CgroupMountTable: Sendable {
 
     /// mountinfo escapes space, tab, newline and backslash as \ooo.
     static func unescape(_ s: Substring) -> String {
-        guard s.contains("\\") else { return String(s) }
+        guard s.utf8.contains(0x5c) else { return String(s) }
         var out: [UInt8] = []
         let b = Array(s.utf8)
         var i = 0
@@ -100,12 +100,12 @@ struct CgroupMountTable: Sendable {
 func parseSelfCgroup(_ text: String) -> [String: String] {
     var map: [String: String] = [:]
     for line in CgroupFS.lines(text) {
-        let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = CgroupFS.split(line, 0x3a, maxSplits: 2, omittingEmpty: false)
         guard parts.count == 3 else { continue }
         if parts[1].isEmpty {
             map[""] = String(parts[2])
         } else {
-            for c in parts[1].split(separator: ",") { map[String(c)] = String(parts[2]) }
+            for c in CgroupFS.split(parts[1], 0x2c) { map[String(c)] = String(parts[2]) }
         }
     }
     return map
@@ -211,9 +211,9 @@ extension CgroupMountTable {
     static func visibleOnly(_ mountInfo: String) -> String {
         var out = ""
         for line in CgroupFS.lines(mountInfo) {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            let f = CgroupFS.split(line, 0x20)
             if f.count > 4, f.contains("cgroup") || f.contains("cgroup2") {
-                let dev = f[2].split(separator: ":")
+                let dev = CgroupFS.split(f[2], 0x3a)
                 var st = stat()
                 guard dev.count == 2, let ma = UInt32(dev[0]), let mi = UInt32(dev[1]),
                       stat(unescape(f[4]), &st) == 0,
