@@ -14,9 +14,7 @@ final class EngineRegistryAuthTests: EngineTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is not installed")
-        }
+        try LocalRegistry.requireTools()
         guard ChildProcess.run("/usr/bin/env", ["python3", "-c", "import cryptography, crypt"], outputDir: engine.ioDir).status == 0 else {
             throw XCTSkip("python3 cryptography (for the token server's JWTs) or crypt (for bcrypt htpasswd) is missing")
         }
@@ -26,17 +24,14 @@ final class EngineRegistryAuthTests: EngineTestCase {
     override class func tearDown() {
         if let p = tokenServer { kill(p.pid, SIGKILL); _ = p.wait(timeout: 10); tokenServer = nil }
         if let d = dir {
-            for r in ["token", "basic"] { LocalRegistry.stop(dir: "\(d)/\(r)") }
-            try? FileManager.default.removeItem(atPath: d)
+            LocalRegistry.discard(d, registries: ["token", "basic"])
             dir = nil
         }
         super.tearDown()
     }
 
     static func startRegistries(ioDir: String) throws {
-        let d = NSTemporaryDirectory() + "berth-registry-auth-\(getpid())"
-        try? FileManager.default.removeItem(atPath: d)
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let d = try LocalRegistry.privateDir("registry-auth")
         dir = d
         let tokenPort = try EngineRegistryTests.freePort()
         let server = try ChildProcess("/usr/bin/env", ["python3", Binaries.fixtures + "/token-server.py", String(tokenPort),

@@ -12,26 +12,21 @@ final class EngineRegistryFaultTests: EngineTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is not installed")
-        }
+        try LocalRegistry.requireTools()
         if Self.dir == nil { try Self.start(ioDir: engine.ioDir) }
     }
 
     override class func tearDown() {
         if let p = proxyProcess { kill(p.pid, SIGKILL); _ = p.wait(timeout: 10); proxyProcess = nil }
         if let d = dir {
-            LocalRegistry.stop(dir: d + "/reg")
-            try? FileManager.default.removeItem(atPath: d)
+            LocalRegistry.discard(d)
             dir = nil
         }
         super.tearDown()
     }
 
     static func start(ioDir: String) throws {
-        let d = NSTemporaryDirectory() + "berth-registry-fault-\(getpid())"
-        try? FileManager.default.removeItem(atPath: d)
-        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        let d = try LocalRegistry.privateDir("registry-fault")
         dir = d
         let port = try EngineRegistryTests.freePort()
         try LocalRegistry.start(port: port, dir: d + "/reg", ioDir: ioDir)

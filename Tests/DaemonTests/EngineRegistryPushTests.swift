@@ -11,13 +11,9 @@ final class EngineRegistryPushTests: EngineTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is not installed")
-        }
+        try LocalRegistry.requireTools()
         if Self.registry == nil {
-            let dir = NSTemporaryDirectory() + "berth-registry-push-\(getpid())"
-            try? FileManager.default.removeItem(atPath: dir)
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let dir = try LocalRegistry.privateDir("registry-push")
             let port = try EngineRegistryTests.freePort()
             Self.registry = (dir, "127.0.0.1:\(port)") // so tearDown stops it even if seeding fails
             try LocalRegistry.start(port: port, dir: dir + "/reg", environment: ["REGISTRY_ACCESSLOG": "1"], ioDir: engine.ioDir)
@@ -28,8 +24,7 @@ final class EngineRegistryPushTests: EngineTestCase {
 
     override class func tearDown() {
         if let r = registry {
-            LocalRegistry.stop(dir: r.dir + "/reg")
-            try? FileManager.default.removeItem(atPath: r.dir)
+            LocalRegistry.discard(r.dir)
             registry = nil
         }
         super.tearDown()

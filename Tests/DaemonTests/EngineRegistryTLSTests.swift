@@ -30,10 +30,7 @@ final class EngineRegistryTLSTests: EngineTestCase {
 
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root") }
-        for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/openssl", "/usr/bin/nsenter", "/usr/bin/unshare"]
-        where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is not installed")
-        }
+        try LocalRegistry.requireTools(["/usr/bin/openssl", "/usr/bin/nsenter", "/usr/bin/unshare"])
         guard ChildProcess.run("/usr/bin/env", ["python3", "-c", "import cryptography"], outputDir: "/tmp").status == 0 else {
             throw XCTSkip("python3 cryptography (for the token server's JWTs) is missing")
         }

@@ -10,16 +10,13 @@ final class EngineRegistryTests: EngineTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            throw XCTSkip("\(tool) is not installed")
-        }
+        try LocalRegistry.requireTools()
         if Self.registry == nil { Self.registry = try Self.startRegistry(ioDir: engine.ioDir) }
     }
 
     override class func tearDown() {
         if let r = registry {
-            LocalRegistry.stop(dir: r.dir + "/reg")
-            try? FileManager.default.removeItem(atPath: r.dir)
+            LocalRegistry.discard(r.dir)
             registry = nil
         }
         super.tearDown()
@@ -30,9 +27,7 @@ final class EngineRegistryTests: EngineTestCase {
     /// Starts the registry on a free port with private storage and pushes busybox (and a
     /// two-platform index of it) with skopeo.
     static func startRegistry(ioDir: String) throws -> (dir: String, address: String) {
-        let dir = NSTemporaryDirectory() + "berth-registry-\(getpid())"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try LocalRegistry.privateDir("registry")
         let port = try freePort()
         try LocalRegistry.start(port: port, dir: dir + "/reg", ioDir: ioDir)
         let address = "127.0.0.1:\(port)"

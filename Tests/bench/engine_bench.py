@@ -27,7 +27,7 @@ import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from supervisor_bench import p90, quiet, timed  # noqa: E402
+from supervisor_bench import p90, quiet, stop_all, timed  # noqa: E402
 from engine_daemons import DOCKER_CLI, Berthd, Dockerd, HostState, Sampler, parallel  # noqa: E402
 
 MAKE_IMAGE = os.path.join(HERE, "..", "fixtures", "make-busybox-image.sh")
@@ -256,11 +256,7 @@ def main():
         bench_ps(daemons, args.ps_containers, args.ps_runs, res)
         bench_logs(daemons, args.log_mib, args.log_runs, res)
     finally:
-        for d in daemons:
-            try:
-                d.stop()
-            except Exception as e:  # keep cleaning up the other one
-                print(f"stop {d.name}: {e}", file=sys.stderr)
+        stop_all(daemons)
         shutil.rmtree(work, ignore_errors=True)
         host.restore()
     if args.json:

@@ -21,7 +21,7 @@ import argparse, gzip, hashlib, io, json, os, shutil, socket, statistics, subpro
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from supervisor_bench import quiet, timed  # noqa: E402
+from supervisor_bench import quiet, stop_all, timed  # noqa: E402
 from engine_daemons import DOCKER_CLI, Berthd, Dockerd, HostState, UnixHTTP  # noqa: E402
 
 START_REGISTRY = os.path.join(HERE, "..", "fixtures", "start-registry.sh")
@@ -237,11 +237,7 @@ def main():
                 res[f"push_{who}"].append(t)
                 print(f"  run {i + 1} push_{who}: {t:.2f} s", file=sys.stderr)
     finally:
-        for d in daemons:
-            try:
-                d.stop()
-            except Exception as e:  # keep cleaning up the rest
-                print(f"stop {d.name}: {e}", file=sys.stderr)
+        stop_all(daemons)
         for r in registries:
             r.stop()
         shutil.rmtree(work, ignore_errors=True)

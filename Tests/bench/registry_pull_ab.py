@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import registry_bench as rb  # noqa: E402
 from engine_daemons import Berthd, HostState  # noqa: E402
-from supervisor_bench import quiet  # noqa: E402
+from supervisor_bench import quiet, stop_all  # noqa: E402
 
 
 def cpu_seconds(pid):
@@ -81,11 +81,7 @@ def main():
                   f"berthd CPU median {statistics.median(c):.3f} s; walls " + " ".join(f"{x:.2f}" for x in w))
         print(f"5 x curl: median {statistics.median(curl):.3f} s; " + " ".join(f"{x:.2f}" for x in curl))
     finally:
-        for d in daemons:
-            try:
-                d.stop()
-            except Exception as e:  # keep cleaning up the rest
-                print(f"stop {d.label}: {e}", file=sys.stderr)
+        stop_all(daemons, name=lambda d: d.label)
         if reg:
             reg.stop()
         shutil.rmtree(work, ignore_errors=True)

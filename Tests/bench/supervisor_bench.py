@@ -33,6 +33,15 @@ def quiet(argv, check=True, timeout=120):
     return r
 
 
+def stop_all(items, name=lambda x: x.name):
+    """Stops each of `items` (daemons, systems), reporting a failure and going on with the rest."""
+    for x in items:
+        try:
+            x.stop()
+        except Exception as e:  # keep cleaning up the others
+            print(f"stop {name(x)}: {e}", file=sys.stderr)
+
+
 def timed(argv):
     """Seconds for argv to run to completion; fails on a non-zero exit."""
     t0 = time.perf_counter()
@@ -300,11 +309,7 @@ def main():
                               sum(pss(p) for p in shim_pids))
             s.cleanup()
     finally:
-        for s in systems:
-            try:
-                s.stop()
-            except Exception as e:  # keep cleaning up the others
-                print(f"stop {s.name}: {e}", file=sys.stderr)
+        stop_all(systems)
         shutil.rmtree(run_dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
         for d in set(glob.glob("/sys/fs/cgroup/*/default") + glob.glob("/sys/fs/cgroup/default")) - cgroups_before:
