@@ -11,11 +11,11 @@
 // Nothing here may touch what glibc has not set up yet: no libc calls, no
 // errno, no thread pointer (so no stack protector), no implicit memcpy/memset
 // (the target is built with -fno-builtin, and no array has an initialiser).
+#include "seal.h"
+
 #include <fcntl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-
-#if defined(__x86_64__)
 
 #define NO_LIBC __attribute__((no_stack_protector, used, noinline))
 
@@ -30,6 +30,7 @@
 #define ENTRY_FSCONFIG_SET_STRING 1
 #define ENTRY_FSCONFIG_CMD_CREATE 6
 
+#if defined(__x86_64__)
 static inline long raw_syscall(long n, long a, long b, long c, long d, long e) {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
@@ -40,6 +41,12 @@ static inline long raw_syscall(long n, long a, long b, long c, long d, long e) {
                      : "rcx", "r11", "memory");
     return ret;
 }
+#else
+#include <unistd.h>
+// Elsewhere the entry point goes straight to glibc's _start, so these helpers run
+// only from the constructor, after glibc: its syscall() will do (-1 for -errno).
+static inline long raw_syscall(long n, long a, long b, long c, long d, long e) { return syscall(n, a, b, c, d, e); }
+#endif
 
 NO_LIBC static int same(const char *a, const char *b) {
     while (*a && *a == *b) { a++; b++; }
@@ -51,11 +58,13 @@ NO_LIBC static int starts_with(const char *s, const char *prefix) {
     return 1;
 }
 
-// The verbs that put a runtime process inside a container (as sealself.c's needs_seal).
-NO_LIBC static int entry_needs_seal(long argc, char **argv) {
+// Only verbs that put a runtime process inside a container need the seal;
+// `state`, `list`, `kill`... stay as fast as possible.
+NO_LIBC int berth_seal_needed(long argc, char **argv) {
     for (long i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] == '-') {
+            // Global flags that take a separate value.
             if (same(a, "--root") || same(a, "--log") || same(a, "--log-format") ||
                 same(a, "--criu") || same(a, "--rootless")) i++;
             continue;
@@ -65,22 +74,22 @@ NO_LIBC static int entry_needs_seal(long argc, char **argv) {
     return 0;
 }
 
-NO_LIBC static int entry_already_sealed(void) {
+NO_LIBC int berth_seal_kind(void) {
     long fd = raw_syscall(SYS_openat, AT_FDCWD, (long)"/proc/self/exe", O_RDONLY | O_CLOEXEC, 0, 0);
     if (fd < 0) return 0;
-    int sealed = 0;
+    int kind = 0;
     long seals = raw_syscall(SYS_fcntl, fd, ENTRY_F_GET_SEALS, 0, 0, 0);
-    if (seals >= 0 && (seals & ENTRY_F_SEAL_WRITE) && (seals & ENTRY_F_SEAL_SEAL)) sealed = 1;
+    if (seals >= 0 && (seals & ENTRY_F_SEAL_WRITE) && (seals & ENTRY_F_SEAL_SEAL)) kind = 2;
     struct statfs sf;
-    if (!sealed && raw_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0) == 0 &&
+    if (!kind && raw_syscall(SYS_fstatfs, fd, (long)&sf, 0, 0, 0) == 0 &&
         sf.f_type == OVERLAYFS_SUPER_MAGIC && (sf.f_flags & ENTRY_ST_RDONLY))
-        sealed = 1;
+        kind = 1;
     raw_syscall(SYS_close, fd, 0, 0, 0, 0);
-    return sealed;
+    return kind;
 }
 
 // fsopen + fsconfig + fsmount: a detached read-only mount, or -1.
-NO_LIBC static long entry_detached_mount(const char *fstype, const char *lowerdir) {
+NO_LIBC static long detached_mount(const char *fstype, const char *lowerdir) {
     long fs = raw_syscall(SYS_fsopen, (long)fstype, 1 /* FSOPEN_CLOEXEC */, 0, 0, 0);
     if (fs < 0) return -1;
     long m = -1;
@@ -104,28 +113,20 @@ NO_LIBC static char *append_number(char *p, char *end, long v) {
     return p;
 }
 
-NO_LIBC void berth_entry_seal(long *sp) {
-    long argc = sp[0];
-    char **argv = (char **)(sp + 1);
-    char **envp = argv + argc + 1;
-    if (!entry_needs_seal(argc, argv)) return;
-    for (char **e = envp; *e; e++)
-        if (starts_with(*e, "BERTH_NO_OVERLAY_SEAL=")) return;
-    if (entry_already_sealed()) return;
-
+NO_LIBC long berth_seal_overlay_fd(void) {
     char exe[4096];
     long n = raw_syscall(SYS_readlinkat, AT_FDCWD, (long)"/proc/self/exe", (long)exe, sizeof exe - 1, 0);
-    if (n <= 1) return;
+    if (n <= 1) return -1;
     exe[n] = 0;
     long slash = -1;
     for (long i = 0; i < n; i++) if (exe[i] == '/') slash = i;
-    if (slash < 0 || slash == n - 1) return;
+    if (slash < 0 || slash == n - 1) return -1;
     const char *base = exe + slash + 1;
 
     // Overlayfs wants two lower layers when there is no upper one: the second is an
     // empty detached tmpfs, so nothing but the binary's own directory is visible.
-    long empty = entry_detached_mount("tmpfs", 0);
-    if (empty < 0) return;
+    long empty = detached_mount("tmpfs", 0);
+    if (empty < 0) return -1;
     char lower[4200];
     char *p = lower, *end = lower + sizeof lower - 1;
     if (slash == 0) {
@@ -136,11 +137,25 @@ NO_LIBC void berth_entry_seal(long *sp) {
     p = append(p, end, ":/proc/self/fd/");
     p = append_number(p, end, empty);
     *p = 0;
-    long ovl = p < end ? entry_detached_mount("overlay", lower) : -1;
+    long ovl = p < end ? detached_mount("overlay", lower) : -1;
     raw_syscall(SYS_close, empty, 0, 0, 0, 0);
-    if (ovl < 0) return;
+    if (ovl < 0) return -1;
     long fd = raw_syscall(SYS_openat, ovl, (long)base, O_RDONLY | O_CLOEXEC, 0, 0);
     raw_syscall(SYS_close, ovl, 0, 0, 0, 0);
+    return fd < 0 ? -1 : fd;
+}
+
+#if defined(__x86_64__)
+
+NO_LIBC void berth_entry_seal(long *sp) {
+    long argc = sp[0];
+    char **argv = (char **)(sp + 1);
+    char **envp = argv + argc + 1;
+    if (!berth_seal_needed(argc, argv)) return;
+    for (char **e = envp; *e; e++)
+        if (starts_with(*e, "BERTH_NO_OVERLAY_SEAL=")) return;
+    if (berth_seal_kind()) return;
+    long fd = berth_seal_overlay_fd();
     if (fd < 0) return;
     raw_syscall(SYS_execveat, fd, (long)"", (long)argv, (long)envp, ENTRY_AT_EMPTY_PATH);
     raw_syscall(SYS_close, fd, 0, 0, 0, 0);
