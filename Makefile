@@ -7,7 +7,7 @@ RELEASE_BIN := $(BUILD_DIR)/release
 BINARIES := berth berthd berth-https berth-runtime berth-shim berth-supervisor berth-ctl
 APT_PACKAGES := libseccomp-dev libnl-3-dev libnl-route-3-dev zlib1g-dev libzstd-dev busybox-static file \
 	runc crun containerd procps iproute2 curl python3 python3-jsonschema python3-pip tini \
-	docker-registry skopeo openssl libcurl4-openssl-dev zstd
+	docker-registry skopeo openssl libssl-dev libcurl4-openssl-dev zstd
 
 .PHONY: all deps build release test test-unit test-runtime test-reference bench install demo clean
 

@@ -7,15 +7,19 @@ as an OCI layout and copies it there with skopeo. Each run, in rotating order:
 
   pull:  `docker pull` against a private berthd and a private dockerd (image removed first),
          `skopeo copy` to a fresh OCI layout, and the physical limit: the 5 blobs fetched with
-         `curl -s -o /dev/null` all at once
+         `curl -s -o /dev/null` all at once; and the floor of the work a verified pull must do
+         (pull_floor.c: one thread a blob, OpenSSL's SHA-256 and zlib, no tar, no JSON) in three
+         steps: the blob digest only, digest + gunzip + diff ID + layer written (what a daemon that
+         keeps no blob must do), and that + the blob kept (what berthd does)
   push:  `docker push` from berthd and dockerd, `skopeo copy` from the OCI layout, each to a
          fresh registry (new storage dir) so no blob is already there or mountable
 
 Prints medians of the runs and the ratios with the issue's goals: pull berth/dockerd at most 0.7,
-berth/curl-parallel at most 1.5. Without dockerd installed, dockerd's column is left out.
+berth/curl-parallel at most 1.5; and each floor's ratio to curl, which bounds what any pull can reach. Without dockerd installed, dockerd's column is left out.
 
 Usage: registry_bench.py --bin DIR [-n 3] [--layers 5] [--layer-mib 40] [--json FILE]
-Needs root, the docker CLI, docker-registry, skopeo, curl; dockerd for the comparison.
+Needs root, the docker CLI, docker-registry, skopeo, curl, cc with OpenSSL's and zlib's headers;
+dockerd for the comparison.
 """
 import argparse, gzip, hashlib, io, json, os, shutil, socket, statistics, subprocess, sys, tarfile, tempfile, time
 
@@ -94,7 +98,7 @@ def make_image(layout, layers, layer_mib):
             "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}, f)
     with open(os.path.join(layout, "oci-layout"), "w") as f:
         f.write('{"imageLayoutVersion": "1.0.0"}')
-    return [d["digest"] for d in descs], sum(d["size"] for d in descs)
+    return [d["digest"] for d in descs], diff_ids, sum(d["size"] for d in descs)
 
 
 def curl_parallel(registry, digests):
@@ -106,6 +110,32 @@ def curl_parallel(registry, digests):
     if any(codes):
         raise RuntimeError(f"curl of the blobs failed: exit codes {codes}")
     return t
+
+
+def build_floor(work):
+    exe = os.path.join(work, "pull_floor")
+    subprocess.run(["cc", "-O2", "-pthread", "-o", exe, os.path.join(HERE, "pull_floor.c"), "-lcrypto", "-lz"],
+                   check=True)
+    return exe
+
+
+def floor_parallel(exe, registry, digests, expect, out, flags):
+    """pull_floor over the blobs with `flags`; checks the digests it computed against `expect`."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    argv = [exe]
+    for f in flags:
+        argv += [f] if f == "-v" else [f, out]
+    host, port = registry.split(":")
+    r = subprocess.run(argv + [host, port] + [f"/v2/big/blobs/{d}" for d in digests],
+                       capture_output=True, text=True, check=True)
+    lines = r.stdout.split("\n")
+    for line, (digest, diff_id) in zip(lines[1:], expect):
+        got = line.split()
+        if got[0] != digest or ("-u" in flags and got[1] != diff_id):
+            raise RuntimeError(f"pull_floor computed {got}, expected {digest} {diff_id}")
+    shutil.rmtree(out, ignore_errors=True)
+    return float(lines[0])
 
 
 def timeline(d, image):
@@ -170,12 +200,13 @@ def main():
     os.chmod(work, 0o755)
     host = HostState()
     daemons, registries = [], []
-    res = {k: [] for k in ("pull_berthd", "pull_dockerd", "pull_skopeo", "pull_curl",
-                           "push_berthd", "push_dockerd", "push_skopeo")}
+    res = {k: [] for k in ("pull_berthd", "pull_dockerd", "pull_skopeo", "pull_curl", "floor_verify",
+                           "floor_unpack", "floor_keep", "push_berthd", "push_dockerd", "push_skopeo")}
     try:
         layout = os.path.join(work, "layout")
         t0 = time.perf_counter()
-        digests, size = make_image(layout, args.layers, args.layer_mib)
+        digests, diff_ids, size = make_image(layout, args.layers, args.layer_mib)
+        floor = build_floor(work)
         print(f"image: {len(digests)} layers, {size / 1e6:.1f} MB compressed, built in "
               f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
         src = Registry(os.path.join(work, "reg"))
@@ -208,6 +239,11 @@ def main():
 
         pulls = [(f"pull_{d.name}", pull(d)) for d in daemons]
         pulls += [("pull_skopeo", skopeo_pull), ("pull_curl", lambda: curl_parallel(src.addr, digests))]
+        expect = list(zip(digests, diff_ids))
+        for name, flags in (("floor_verify", ["-v"]), ("floor_unpack", ["-v", "-u"]),
+                            ("floor_keep", ["-v", "-k", "-u"])):
+            pulls.append((name, lambda flags=flags: floor_parallel(
+                floor, src.addr, digests, expect, os.path.join(work, "floor"), flags)))
         for name, fn in pulls:   # warm-up: page cache of the registry's blobs, daemons' first pull
             fn()
         for i in range(args.n):
@@ -265,6 +301,12 @@ def report(daemons, res, size, args):
             print(f"{a}/{b}: {r:.2f} (goal <= {goal}: {'met' if r <= goal else 'NOT met'})")
     ratio("pull_berthd", "pull_dockerd", 0.7)
     ratio("pull_berthd", "pull_curl", 1.5)
+    for k, what in (("floor_verify", "blob digest only"), ("floor_unpack", "digest, gunzip, diff ID, layer written"),
+                    ("floor_keep", "that and the blob kept, as berthd")):
+        if res[k] and res["pull_curl"]:
+            print(f"{k}/pull_curl: {median(res[k]) / median(res['pull_curl']):.2f} (the floor of a pull: {what})")
+    if res["floor_keep"]:
+        print(f"pull_berthd/floor_keep: {median(res['pull_berthd']) / median(res['floor_keep']):.2f}")
     for d in daemons:
         ph = res.get(f"timeline_{d.name}", {})
         print(f"{d.name} one pull, progress messages (first..last s after the request): " +

@@ -41,7 +41,7 @@ def main():
     os.chmod(work, 0o755)
     host, daemons, reg = HostState(), [], None
     try:
-        digests, size = rb.make_image(os.path.join(work, "layout"), a.layers, a.layer_mib)
+        digests, _, size = rb.make_image(os.path.join(work, "layout"), a.layers, a.layer_mib)
         reg = rb.Registry(os.path.join(work, "reg"))
         image = f"{reg.addr}/big:latest"
         quiet(["skopeo", "copy", "-q", "--dest-tls-verify=false", f"oci:{work}/layout:latest", f"docker://{image}"], timeout=600)
