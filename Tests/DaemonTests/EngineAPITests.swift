@@ -43,6 +43,21 @@ final class EngineAPITests: EngineTestCase {
         XCTAssertEqual(events.split(separator: "\n").map(String.init), ["create", "attach", "start", "die", "destroy"].filter { $0 != "attach" })
     }
 
+    /// Docker's order for a stop that has to escalate (a pid 1 without a TERM handler ignores
+    /// it): both signals, then the exit, then the stop; and destroy before `wait` wakes.
+    func testStopEventsComeInDockersOrder() throws {
+        let since = Int(Date().timeIntervalSince1970) - 1
+        let name = "evs-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "busybox", "sleep", "1000"]))
+        ok(engine.docker(["stop", "-t", "1", name]))
+        ok(engine.docker(["rm", name]))
+        let until = Int(Date().timeIntervalSince1970) + 1
+        let events = ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "container=\(name)",
+                                       "--format", "{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}"]))
+        XCTAssertEqual(events.split(separator: "\n").map(String.init),
+                       ["create", "start", "kill 15", "kill 9", "die", "stop", "destroy"])
+    }
+
     func testListFiltersAndPrune() throws {
         let a = "fa-\(getpid())", b = "fb-\(getpid())", c = "fc-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", a, "-l", "tier=web", "busybox", "sleep", "1000"]))

@@ -69,7 +69,7 @@ extension ContainerEngine {
         let p = paths(id)
         Overlay.unmount(p)
         let finished = exitedAt ?? WallTime.now().rfc3339Nano
-        guard let r = update(id, {
+        guard let r = update(id, announcing: "die", extra: ["exitCode": String(status)], {
             $0.State.Status = "exited"
             $0.State.ExitCode = status
             $0.State.Pid = 0
@@ -79,7 +79,6 @@ extension ContainerEngine {
             for execID in $0.ExecIDs { if var x = execs[execID], x.running { x.running = false; x.exitCode = x.exitCode ?? 137; execs[execID] = x } }
         }) else { return }
         stopHealthMonitor(id)
-        emit("die", r, extra: ["exitCode": String(status)])
         let started = WallTime.parse(rfc3339: r.State.StartedAt)?.asDouble ?? 0
         let ranFor = (WallTime.parse(rfc3339: finished)?.asDouble ?? 0) - started
         if let delay = restarts.decide(id: id, policy: r.HostConfig.RestartPolicy, exitCode: status,

@@ -53,9 +53,10 @@ extension ContainerEngine {
             for x in r.ExecIDs { execs[x] = nil }
             removedExitCodes[r.ID] = r.State.ExitCode
             if removedExitCodes.count > 4096 { removedExitCodes.removeAll() }
+            // Before the waiters wake (`wait --condition removed`), as "die" in update().
+            emit("destroy", r)
             state.broadcast()
         }
-        emit("destroy", r)
     }
 
     /// Renames the directories out of the way at once (the container is gone for every

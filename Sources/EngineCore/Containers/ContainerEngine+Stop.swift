@@ -26,11 +26,15 @@ extension ContainerEngine {
         let sig = try Signals.parse(signal ?? r.Config.StopSignal ?? "SIGTERM")
         let wait = Double(timeout ?? r.Config.StopTimeout ?? 10)
         if status == "paused" { _ = try? supervisor.callVoid(SupervisorMethod.resume, TaskRef(id: r.ID)) }
+        // Docker reports each signal of a stop as a "kill" event. Published before the signal
+        // goes out, so it cannot come after the "die" the signal causes.
         if wait != 0 {
+            emit("kill", r, extra: ["signal": String(sig)])
             _ = try? supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: r.ID, signal: sig))
         }
         if wait < 0 { waitStopped(r.ID, seconds: nil); return }
         if !waitStopped(r.ID, seconds: wait) {
+            emit("kill", r, extra: ["signal": String(SIGKILL)])
             _ = try? supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: r.ID, signal: SIGKILL, all: true))
             if !waitStopped(r.ID, seconds: 30) {
                 throw EngineError.internal("container \(r.ID) did not exit within 30 seconds of SIGKILL")
@@ -68,8 +72,9 @@ extension ContainerEngine {
             restarts.cancel(r.ID)
             update(r.ID) { $0.HasBeenManuallyStopped = true }
         }
-        try supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: r.ID, signal: sig, all: sig == SIGKILL))
+        // Before the signal, as in stop(): a SIGKILL's "die" could otherwise overtake it.
         emit("kill", r, extra: ["signal": String(sig)])
+        try supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: r.ID, signal: sig, all: sig == SIGKILL))
     }
 
     /// `POST /containers/{id}/restart`.

@@ -116,14 +116,19 @@ public final class ContainerEngine: @unchecked Sendable {
         }
     }
 
-    /// Applies `change` to a record under the lock, saves it and wakes waiters.
+    /// Applies `change` to a record under the lock, saves it and wakes waiters. `announcing`
+    /// publishes that event before the waiters wake: a client woken by the change (a `wait`,
+    /// a `stop` waiting for the exit) must find the event already in the stream, as with
+    /// Docker, where "die" always comes before the "stop" that waited for it.
     @discardableResult
-    func update(_ id: String, _ change: (inout ContainerRecord) throws -> Void) rethrows -> ContainerRecord? {
+    func update(_ id: String, announcing action: String? = nil, extra: [String: String] = [:],
+                _ change: (inout ContainerRecord) throws -> Void) rethrows -> ContainerRecord? {
         try state.with {
             guard var r = records[id] else { return nil }
             try change(&r)
             records[id] = r
             persist(r)
+            if let action { emit(action, r, extra: extra) }
             state.broadcast()
             return r
         }

@@ -93,13 +93,14 @@ extension ContainerEngine {
             x.running = false
             x.exitCode = status
             execs[execID] = x
+            // Published before the waiters (exec inspect, attach) wake, as "die" in update().
+            if let r = records[x.containerID] { emit("exec_die", r, extra: ["execID": execID, "exitCode": String(status)]) }
             state.broadcast()
             return x.containerID
         }
         if let containerID {
             // The supervisor keeps an exited exec until it is deleted.
             _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: containerID, execID: execID), ExitResult.self)
-            if let r = state.with({ records[containerID] }) { emit("exec_die", r, extra: ["execID": execID, "exitCode": String(status)]) }
         }
     }
 
