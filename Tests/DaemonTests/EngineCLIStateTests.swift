@@ -55,7 +55,7 @@ final class EngineCLIStateTests: EngineTestCase {
     }
 
     func testLogs() throws {
-        try berthOK(["run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo err >&2; sleep 0.3; echo two; echo three"])
+        try berthOK(["run", "-d", "--name", "talker", "busybox", "sh", "-c", "echo one; echo err >&2; sleep 1; echo two; echo three"])
         // -f follows until the container exits.
         let follow = try engine.berth(["logs", "-f", "talker"], timeout: 20)
         XCTAssertEqual(follow.status, 0, "\(follow)")

@@ -30,7 +30,7 @@ final class EngineContainerTests: EngineTestCase {
 
     func testStdoutStderrAndLogs() throws {
         let name = "logs-\(getpid())"
-        ok(engine.docker(["run", "--name", name, "busybox", "sh", "-c", "echo out1; echo err1 >&2; sleep 0.2; echo out2"]))
+        ok(engine.docker(["run", "--name", name, "busybox", "sh", "-c", "echo out1; echo err1 >&2; sleep 1; echo out2"]))
         let both = engine.docker(["logs", name])
         XCTAssertEqual(both.stdout, "out1\nout2\n")
         XCTAssertEqual(both.stderr, "err1\n")

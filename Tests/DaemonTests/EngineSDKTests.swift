@@ -5,7 +5,7 @@ import XCTest
 final class EngineSDKTests: EngineTestCase {
     func testRunLogsInspectRemove() throws {
         let r = engine.python("""
-        out = client.containers.run('busybox', ['sh', '-c', 'echo sdk-out; sleep 0.2; echo sdk-err >&2'], stderr=True, remove=True)
+        out = client.containers.run('busybox', ['sh', '-c', 'echo sdk-out; sleep 1; echo sdk-err >&2'], stderr=True, remove=True)
         print(out.decode().strip().replace('\\n', '|'))
         c = client.containers.run('busybox', ['sleep', '1000'], detach=True, name='sdk-\(getpid())', labels={'team': 'berth'})
         c.reload()
