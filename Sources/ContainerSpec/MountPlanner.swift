@@ -19,12 +19,15 @@ struct PlannedMount: Equatable {
 /// Binds, Mounts, Tmpfs, image volumes, the IPC mount and the network files, resolved to
 /// host paths in the order dockerd hands them to its spec builder (daemon/volumes.go
 /// registerMountPoints, volumes_unix.go setupMounts, container_operations_unix.go).
-struct MountPlanner {
+public struct MountPlanner {
     let input: SpecInput
     let config: ContainerConfig
 
-    func plan() throws -> [PlannedMount] {
-        let h = input.hostConfig
+    /// The mount points as dockerd registers them (moby's registerMountPoints): binds, then
+    /// `--mount`s, then the VOLUMEs of the image and the request that nothing else mounts,
+    /// as anonymous volumes (source ""), in that order. berthd names the volumes from this
+    /// at create, before any rootfs exists; plan() resolves the same list at start.
+    public static func mountPoints(hostConfig h: HostConfig, config: ContainerConfig) throws -> [MountPoint] {
         guard (h.VolumesFrom ?? []).isEmpty else {
             throw ContainerSpecError.invalid("VolumesFrom is not supported by this daemon")
         }
@@ -53,17 +56,29 @@ struct MountPlanner {
             seen.insert(point.destination)
             record(point)
         }
-        // VOLUME destinations of the image and the request get anonymous volumes unless mounted already.
         for dest in (config.Volumes ?? [:]).keys.sorted() {
             let destination = PathText.clean(dest)
             if points[destination] != nil || tmpfsTable[destination] != nil { continue }
-            if try ScopedPath.isNonDirectory(root: input.rootfsPath, destination) {
-                throw ContainerSpecError.invalid(
-                    "cannot mount volume over existing file, file exists \(input.rootfsPath + destination)")
-            }
             record(MountPoint(type: .volume, source: "", destination: destination, readWrite: true, mode: "",
                               propagation: "", copyData: true, createSource: false,
                               spec: DockerAPI.Mount(Type: "volume", Source: nil, Target: destination)))
+        }
+        return order.compactMap { points[$0] }
+    }
+
+    func plan() throws -> [PlannedMount] {
+        let h = input.hostConfig
+        let tmpfsTable = h.Tmpfs ?? [:]
+        let all = try Self.mountPoints(hostConfig: h, config: config)
+        let points = Dictionary(all.map { ($0.destination, $0) }, uniquingKeysWith: { a, _ in a })
+        let order = all.map(\.destination)
+        // A VOLUME over a file of the image cannot be mounted (moby checks it at create).
+        let imageVolumes = Set((config.Volumes ?? [:]).keys.map(PathText.clean))
+        for point in all where point.type == .volume && point.source.isEmpty && imageVolumes.contains(point.destination) {
+            if try ScopedPath.isNonDirectory(root: input.rootfsPath, point.destination) {
+                throw ContainerSpecError.invalid(
+                    "cannot mount volume over existing file, file exists \(input.rootfsPath + point.destination)")
+            }
         }
 
         var tmpfs: [PlannedMount] = tmpfsTable.keys.sorted().map {
@@ -103,6 +118,8 @@ struct MountPlanner {
                                             : try input.volumePath(point.source)
             if let sub = point.spec.VolumeOptions?.Subpath, !sub.isEmpty {
                 path = try Self.subpath(sub, in: path)
+            } else if point.copyData {
+                try input.populateVolume(path, point.destination)
             }
             planned.source = path
         case .bind:

@@ -35,6 +35,9 @@ public struct SpecInput {
     /// Anonymous volume (`-v /data`, `VOLUME` in the image) at a destination → its host
     /// directory. berthd names it and keeps the name with the container.
     public var anonymousVolumePath: (String) throws -> String
+    /// (volume directory, destination): fills a new, empty volume with what the image has at
+    /// the destination (moby's CopyImagePathContent), for volumes without `nocopy`.
+    public var populateVolume: (String, String) throws -> Void = { _, _ in }
     /// "container:<name|id>" modes: the other container's init pid, nil when it is not running.
     public var containerPID: (String) throws -> Int32?
     /// The daemon's default seccomp profile (deploy/seccomp-default.json); nil runs

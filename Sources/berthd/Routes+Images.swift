@@ -154,7 +154,7 @@ extension Daemon {
             ("LayersSize", .number(JSONNumber(du.layersSize))),
             ("Images", try JSON.encodeValue(du.images)),
             ("Containers", .array(containers.filter { $0 != .null })),
-            ("Volumes", .array([])),
+            ("Volumes", try JSON.encodeValue(engine.volumeUsage())),
             ("BuildCache", .array([])),
         ]))
     }

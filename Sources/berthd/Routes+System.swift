@@ -11,6 +11,7 @@ extension Daemon {
         registerContainerRoutes()
         registerExecRoutes()
         registerImageRoutes()
+        registerVolumeRoutes()
     }
 
     func registerSystemRoutes() {
@@ -139,6 +140,7 @@ extension Daemon {
         if f.has("event") && !f["event"].contains(where: { e.Action == $0 || e.Action.hasPrefix($0 + ":") }) { return false }
         if f.has("container") && (e.Type != "container" || !f["container"].contains { e.Actor.ID.hasPrefix($0) || e.Actor.Attributes["name"] == $0 }) { return false }
         if f.has("image") && !f["image"].contains(where: { e.Actor.Attributes["image"] == $0 || e.Actor.ID == $0 }) { return false }
+        if f.has("volume") && (e.Type != "volume" || !f["volume"].contains(e.Actor.ID)) { return false }
         if f.has("label") {
             for l in f["label"] {
                 let kv = l.split(separator: "=", maxSplits: 1).map(String.init)

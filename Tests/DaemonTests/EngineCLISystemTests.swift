@@ -123,4 +123,37 @@ final class EngineCLISystemTests: EngineTestCase {
         XCTAssertEqual(empty.status, 0, "\(empty)")
         XCTAssertEqual(empty.stdout, "")
     }
+
+    /// `berth volume ...` against the docker CLI on the same daemon.
+    func testVolumeVerbs() throws {
+        let a = "cliv-a-\(getpid())", b = "cliv-b-\(getpid())"
+        XCTAssertEqual(try berthOK(["volume", "create", "--label", "tier=db", "--label", "x=1", a]), a)
+        XCTAssertEqual(try berthOK(["volume", "create", "--name", b]), b)
+        let user = "cliv-user-\(getpid())"
+        try berthOK(["create", "--name", user, "-v", "\(a):/data", "busybox", "true"])
+        defer {
+            _ = try? engine.berth(["rm", "-f", user])
+            _ = try? engine.berth(["volume", "rm", "-f", a, b])
+        }
+        for args in [["volume", "ls"], ["volume", "ls", "-q"], ["volume", "ls", "--format", "json"],
+                     ["volume", "ls", "--format", "{{.Name}} {{.Labels}} {{.Scope}} {{.Mountpoint}}"],
+                     ["volume", "ls", "-f", "label=tier=db"], ["volume", "ls", "-f", "dangling=true", "-q"],
+                     ["volume", "inspect", a], ["volume", "inspect", "-f", "{{.Name}} {{.Labels.tier}}", a, b],
+                     ["volume", "inspect", "no-such-volume"], ["volume", "rm", a], ["volume", "create", "x"],
+                     ["volume", "ls", "-f", "nosuch=1"]] {
+            try sameAsDocker(args, stderr: true, parallel: true)
+        }
+        try berthOK(["rm", user])
+        XCTAssertEqual(try berthOK(["volume", "rm", a, b]), "\(a)\n\(b)")
+        let missing = try berthExpect(1, ["volume", "rm", a])
+        XCTAssertTrue(missing.stderr.contains("no such volume"), "\(missing)")
+
+        let anon = "cliv-anon-\(getpid())"
+        try berthOK(["run", "--name", anon, "-v", "/scratch", "busybox", "true"])
+        let name = try berthOK(["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", anon])
+        try berthOK(["rm", anon])
+        XCTAssertEqual(try berthOK(["volume", "prune", "-f"]), "Deleted Volumes:\n\(name)\n\nTotal reclaimed space: 0B")
+        XCTAssertEqual(try berthOK(["volume", "prune", "-f"]), "Total reclaimed space: 0B")
+    }
+
 }

@@ -1,4 +1,4 @@
-/// Every verb, at the top level and in the management groups (`container`, `image`, `system`).
+/// Every verb, at the top level and in the management groups (`container`, `image`, `system`, `volume`).
 enum Registry {
     static var containerCommands: [Command] {
         [
@@ -31,6 +31,7 @@ enum Registry {
             .group("container", "Manage containers", containerCommands),
             .group("image", "Manage images", imageCommands),
             .group("system", "Manage Berth", systemCommands),
+            .group("volume", "Manage volumes", Volumes.commands),
             StartAttach.attach, Copy.command, Create.command, ContainerMisc.diff, Events.command, ContainerMisc.export,
             Images.history, ImageArchive.importCommand, Inspect.command, Lifecycle.kill, ImageArchive.load, Logs.command,
             Lifecycle.pause, ContainerMisc.port, Lifecycle.rename, Lifecycle.restart, Lifecycle.rm, Images.rmi,

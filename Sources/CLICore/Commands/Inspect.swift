@@ -73,6 +73,7 @@ enum Inspect {
         switch kind {
         case .container: return .containerInspect
         case .image: return .imageInspect
+        case .volume: return .volumeInspect
         default: return nil
         }
     }

@@ -54,6 +54,13 @@ extension GoStruct.Schema {
         F("StopTimeout", .pointer(nil), omitEmpty: true), F("Shell", .slice, omitEmpty: true),
     ])
 
+    /// volume.Volume.
+    static let volumeInspect = GoStruct.Schema("volume.Volume", [
+        F("ClusterVolume", .pointer(nil), omitEmpty: true), F("CreatedAt", omitEmpty: true), F("Driver"), F("Labels", .map),
+        F("Mountpoint"), F("Name"), F("Options", .map), F("Scope"), F("Status", .map, omitEmpty: true),
+        F("UsageData", .pointer(nil), omitEmpty: true),
+    ])
+
     /// container.InspectResponse; HostConfig, NetworkSettings, Mounts and GraphDriver stay as sent.
     static let containerInspect = GoStruct.Schema("container.InspectResponse", [
         F("ID", key: "Id"), F("Created"), F("Path"), F("Args", .slice), F("State", .pointer(containerState)), F("Image"),

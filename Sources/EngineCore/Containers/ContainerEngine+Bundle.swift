@@ -20,11 +20,24 @@ extension ContainerEngine {
                               resolvConfPath: p.resolvConf, cgroupsPath: "/berth/\(r.ID)")
         input.initBinary = options.initBinary
         input.seccompProfile = seccompProfile
-        let dataRoot = options.dataRoot
-        input.volumePath = { name in
-            let dir = "\(dataRoot)/volumes/\(name)/_data"
-            try FileIO.mkdirAll(dir)
-            return dir
+        // Volumes are named and created at create (the record's Mounts); a record from an
+        // older berthd, or a volume removed by hand since, gets them now.
+        input.volumePath = { [self] name in
+            if let v = try? volumes.inspect(name) { return v.Mountpoint }
+            return try createVolume(VolumeCreateRequest(Name: name)).Mountpoint
+        }
+        let anonymous = Dictionary(r.Mounts.compactMap { m in m.Type == "volume" ? m.Name.map { (m.Destination, $0) } : nil },
+                                   uniquingKeysWith: { a, _ in a })
+        input.anonymousVolumePath = { [self] destination in
+            if let name = anonymous[destination], let v = try? volumes.inspect(name) { return v.Mountpoint }
+            let v = try createVolume(VolumeCreateRequest(Labels: [VolumeStore.anonymousLabel: ""]))
+            update(r.ID) { $0.Mounts.append(DockerAPI.MountPoint(Type: "volume", Name: v.Name, Source: v.Mountpoint,
+                                                                  Destination: destination, Driver: v.Driver, Mode: "",
+                                                                  RW: true, Propagation: "")) }
+            return v.Mountpoint
+        }
+        input.populateVolume = { [self] dir, destination in
+            try populateVolume(dir, destination: destination, rootfs: p.merged)
         }
         input.containerPID = { [weak self] (ref: String) -> Int32? in
             guard let self, let other = try? self.lookup(ref), other.State.isRunning else { return nil }

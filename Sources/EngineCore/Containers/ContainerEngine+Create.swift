@@ -61,7 +61,9 @@ extension ContainerEngine {
             return n
         }
         let p = paths(id)
+        var mounts: [DockerAPI.MountPoint] = []
         do {
+            mounts = try volumeMounts(host, config)
             try FileIO.mkdirAll(p.dir, mode: 0o710)
             for d in [p.upper, p.work, p.merged] { try FileIO.mkdirAll(d, mode: 0o755) }
             try writeEtcFiles(p, config: config, host: host)
@@ -69,7 +71,7 @@ extension ContainerEngine {
                 ID: id, Name: name, Created: WallTime.now().rfc3339Nano, Path: path, Args: Array(command.dropFirst()),
                 Config: config, HostConfig: host, ImageID: image.id, State: .init(), RestartCount: 0,
                 HasBeenStartedBefore: false, HasBeenManuallyStopped: false, Runtime: runtime,
-                Mounts: mountPoints(host), ExecIDs: [])
+                Mounts: mounts, ExecIDs: [])
             state.with {
                 records[id] = record
                 persist(record)
@@ -77,6 +79,7 @@ extension ContainerEngine {
             emit("create", record)
         } catch {
             state.with { names[name] = nil }
+            removeAnonymousVolumes(id, mounts)
             FileIO.removeAll(p.dir)
             FileIO.removeAll(p.layer)
             throw error as? EngineError ?? EngineError.internal("create container: \(error)")
@@ -138,38 +141,5 @@ extension ContainerEngine {
         var buf = [CChar](repeating: 0, count: 256)
         gethostname(&buf, buf.count)
         return String(cString: buf)
-    }
-
-    /// The mounts as inspect and list show them.
-    func mountPoints(_ host: HostConfig) -> [DockerAPI.MountPoint] {
-        var out: [DockerAPI.MountPoint] = []
-        for b in host.Binds ?? [] {
-            let parts = b.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count >= 2 else { continue }
-            let mode = parts.count > 2 ? parts[2] : ""
-            let rw = !mode.split(separator: ",").contains("ro")
-            if parts[0].hasPrefix("/") {
-                out.append(DockerAPI.MountPoint(Type: "bind", Source: parts[0], Destination: parts[1], Mode: mode, RW: rw, Propagation: "rprivate"))
-            } else {
-                out.append(DockerAPI.MountPoint(Type: "volume", Name: parts[0], Source: "\(options.dataRoot)/volumes/\(parts[0])/_data",
-                                      Destination: parts[1], Driver: "local", Mode: mode.isEmpty ? "z" : mode, RW: rw, Propagation: ""))
-            }
-        }
-        for m in host.Mounts ?? [] {
-            let type = m.Type ?? "volume"
-            let ro = m.ReadOnly ?? false
-            switch type {
-            case "bind":
-                out.append(DockerAPI.MountPoint(Type: "bind", Source: m.Source ?? "", Destination: m.Target ?? "", Mode: "", RW: !ro,
-                                      Propagation: m.BindOptions?.Propagation ?? "rprivate"))
-            case "volume":
-                let name = m.Source ?? ""
-                out.append(DockerAPI.MountPoint(Type: "volume", Name: name, Source: "\(options.dataRoot)/volumes/\(name)/_data",
-                                      Destination: m.Target ?? "", Driver: "local", Mode: "z", RW: !ro, Propagation: ""))
-            default:
-                out.append(DockerAPI.MountPoint(Type: type, Source: "", Destination: m.Target ?? "", Mode: "", RW: !ro, Propagation: ""))
-            }
-        }
-        return out
     }
 }

@@ -79,6 +79,7 @@ extension ContainerEngine {
             for execID in $0.ExecIDs { if var x = execs[execID], x.running { x.running = false; x.exitCode = x.exitCode ?? 137; execs[execID] = x } }
         }) else { return }
         stopHealthMonitor(id)
+        announceVolumes("unmount", id)
         let started = WallTime.parse(rfc3339: r.State.StartedAt)?.asDouble ?? 0
         let ranFor = (WallTime.parse(rfc3339: finished)?.asDouble ?? 0) - started
         if let delay = restarts.decide(id: id, policy: r.HostConfig.RestartPolicy, exitCode: status,

@@ -41,11 +41,6 @@ extension ContainerEngine {
         let p = paths(r.ID)
         Overlay.unmount(p)
         discard([p.bundle, p.layer, p.dir])
-        if volumes {
-            for m in r.Mounts where m.Type == "volume" && (m.Name ?? "").count == 64 {
-                FileIO.removeAll("\(options.dataRoot)/volumes/\(m.Name ?? "")")
-            }
-        }
         restarts.forget(r.ID)
         state.with {
             records[r.ID] = nil
@@ -57,6 +52,8 @@ extension ContainerEngine {
             emit("destroy", r)
             state.broadcast()
         }
+        // After the record is gone, so its own mounts no longer count as a use.
+        if volumes { removeAnonymousVolumes(r.ID, r.Mounts) }
     }
 
     /// Renames the directories out of the way at once (the container is gone for every

@@ -65,6 +65,7 @@ extension ContainerEngine {
             phase("mount")
             try writeBundle(r, p)
             phase("bundle")
+            announceVolumes("mount", id)
             // A task of this id left from an earlier run (berthd died before deleting it) goes first.
             _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: id), ExitResult.self)
             let logCfg = ShimAPI.LogConfig(path: p.log, maxSize: logMaxSize(r.HostConfig), maxFiles: logMaxFiles(r.HostConfig))

@@ -33,6 +33,7 @@ public final class ContainerEngine: @unchecked Sendable {
     let supervisor: SupervisorLink
     let images: ImageProvider
     public let events: EventBus
+    public let volumes: VolumeStore
     let log: EngineLog
 
     /// Guards `records`, `names`, `execs`, `attachments`; broadcast on every state change.
@@ -64,6 +65,7 @@ public final class ContainerEngine: @unchecked Sendable {
         self.log = log
         self.events = EventBus()
         self.restarts = RestartManager()
+        self.volumes = try VolumeStore(root: "\(options.dataRoot)/volumes")
         if let path = options.seccompProfilePath {
             do {
                 seccompProfile = try JSON.decode(SeccompProfile.self, from: try FileIO.read(path: path))
@@ -74,7 +76,7 @@ public final class ContainerEngine: @unchecked Sendable {
             seccompProfile = nil
             log.warn("no default seccomp profile found: containers run without seccomp")
         }
-        for d in [containersDir, "\(options.dataRoot)/overlay", "\(options.execRoot)/containers", "\(options.dataRoot)/volumes"] {
+        for d in [containersDir, "\(options.dataRoot)/overlay", "\(options.execRoot)/containers"] {
             try FileIO.mkdirAll(d, mode: 0o710)
         }
         try loadRecords()

@@ -1,0 +1,151 @@
+import Foundation
+import XCTest
+
+/// Volumes through the real docker CLI and the Python SDK: the volume API, named and
+/// anonymous volumes of containers, copying the image's content into a new volume,
+/// `rm -v` and prune.
+final class EngineVolumeTests: EngineTestCase {
+    override func tearDownWithError() throws {
+        try super.tearDownWithError()
+        // Volumes a test made go too (after the containers, which hold them).
+        if let engine, engine.daemon != nil {
+            let names = engine.curl(["-s", "http://d/volumes"]).stdout
+            if let doc = try? JSONSerialization.jsonObject(with: Data(names.utf8)) as? [String: Any],
+               let vols = doc["Volumes"] as? [[String: Any]] {
+                for v in vols { engine.curl(["-s", "-X", "DELETE", "http://d/volumes/\(v["Name"] as? String ?? "")"]) }
+            }
+        }
+    }
+
+    func testCreateInspectListUseAndRemove() throws {
+        let name = "vol-\(getpid())"
+        let since = Int(Date().timeIntervalSince1970) - 1
+        XCTAssertEqual(ok(engine.docker(["volume", "create", "--label", "team=berth", name])), name)
+        // Creating an existing volume again is no error and changes nothing (Docker's behaviour).
+        XCTAssertEqual(ok(engine.docker(["volume", "create", name])), name)
+        XCTAssertEqual(ok(engine.docker(["volume", "inspect", "-f", "{{.Driver}} {{.Mountpoint}} {{.Labels.team}} {{.Scope}}", name])),
+                       "local \(engine.dataRoot)/volumes/\(name)/_data berth local")
+        XCTAssertTrue(ok(engine.docker(["volume", "inspect", "-f", "{{.CreatedAt}}", name])).hasPrefix("20"))
+        XCTAssertEqual(ok(engine.docker(["volume", "ls", "-q", "--filter", "label=team=berth"])), name)
+        XCTAssertEqual(ok(engine.docker(["volume", "ls", "-q", "--filter", "label=team=other"])), "")
+        XCTAssertEqual(ok(engine.docker(["volume", "ls", "-q", "--filter", "name=vol-"])), name)
+        XCTAssertEqual(ok(engine.docker(["volume", "ls", "-q", "--filter", "dangling=true"])), name)
+        XCTAssertTrue(ok(engine.docker(["volume", "ls"])).contains("local     \(name)"))
+
+        ok(engine.docker(["run", "--rm", "-v", "\(name):/data", "busybox", "sh", "-c", "echo kept > /data/f"]))
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "--mount", "type=volume,source=\(name),target=/v,readonly", "busybox", "cat", "/v/f"])), "kept")
+        XCTAssertNotEqual(engine.docker(["run", "--rm", "-v", "\(name):/data:ro", "busybox", "touch", "/data/g"]).status, 0)
+
+        let holder = "holder-\(getpid())"
+        ok(engine.docker(["create", "--name", holder, "-v", "\(name):/data", "busybox", "true"]))
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.RW}}{{end}}", holder])),
+                       "volume \(name) /data true")
+        XCTAssertEqual(ok(engine.docker(["volume", "ls", "-q", "--filter", "dangling=false"])), name)
+        let inUse = engine.docker(["volume", "rm", name])
+        XCTAssertNotEqual(inUse.status, 0)
+        XCTAssertTrue(inUse.stderr.contains("volume is in use"), inUse.stderr)
+        ok(engine.docker(["rm", holder]))
+        XCTAssertEqual(ok(engine.docker(["volume", "rm", name])), name)
+        let gone = engine.docker(["volume", "inspect", name])
+        XCTAssertNotEqual(gone.status, 0)
+        XCTAssertTrue(gone.stderr.contains("no such volume"), gone.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(engine.dataRoot)/volumes/\(name)"))
+        ok(engine.docker(["volume", "rm", "-f", name]), "rm -f of a missing volume")
+
+        let short = engine.docker(["volume", "create", "a"])
+        XCTAssertTrue(short.stderr.contains("volume name is too short"), "\(short)")
+        let bad = engine.curl(["-s", "-w", " %{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+                               "-d", "{\"Name\": \"no/slash\"}", "http://d/volumes/create"])
+        XCTAssertTrue(bad.stdout.contains("includes invalid characters") && bad.stdout.hasSuffix(" 400"), bad.stdout)
+        let plugin = engine.docker(["volume", "create", "-d", "nosuchdriver", "vol2-\(getpid())"])
+        XCTAssertTrue(plugin.stderr.contains("plugin \"nosuchdriver\" not found"), "\(plugin)")
+
+        ok(engine.docker(["volume", "create", "ev-\(getpid())"]))
+        ok(engine.docker(["volume", "rm", "ev-\(getpid())"]))
+        let until = Int(Date().timeIntervalSince1970) + 1
+        XCTAssertEqual(ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "volume=ev-\(getpid())",
+                                         "--format", "{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}"])),
+                       "create ev-\(getpid()) local\ndestroy ev-\(getpid()) local")
+        // A container's use of a volume: mount at its start, unmount at its exit.
+        let used = ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "volume=\(name)",
+                                     "--format", "{{.Action}}{{with .Actor.Attributes.destination}} {{.}}{{end}}"]))
+        XCTAssertEqual(used.split(separator: "\n").prefix(5).map(String.init), ["create", "mount /data", "unmount", "mount /v", "unmount"], used)
+    }
+
+    /// `-v /path` and an image's VOLUME get a volume each, named at create, which `rm -v`
+    /// removes; a new volume gets the image's content and its directory's owner and mode.
+    func testAnonymousVolumesAndCopyFromTheImage() throws {
+        let base = "base-\(getpid())", image = "owned-\(getpid())"
+        ok(engine.docker(["run", "--name", base, "busybox", "sh", "-c",
+                          "mkdir /owned && echo from-image > /owned/f && ln -s f /owned/link && chown -R 1000:1001 /owned && chmod 700 /owned"]))
+        ok(engine.docker(["commit", "--change", "VOLUME /owned", base, image]))
+        ok(engine.docker(["rm", base]))
+
+        // The image's VOLUME: an anonymous volume with the image's files in it.
+        let c = "anon-\(getpid())"
+        XCTAssertEqual(ok(engine.docker(["run", "--name", c, image, "sh", "-c", "cat /owned/f; stat -c '%u:%g %a' /owned; readlink /owned/link"])),
+                       "from-image\n1000:1001 700\nf")
+        let mount = ok(engine.docker(["inspect", "-f", "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}}{{end}}", c]))
+        let parts = mount.split(separator: " ").map(String.init)
+        XCTAssertEqual(parts.count, 3, mount)
+        guard parts.count == 3 else { return }
+        XCTAssertEqual(parts[0], "volume")
+        XCTAssertEqual(parts[1].count, 64, "an anonymous volume is named by 64 hex digits: \(mount)")
+        XCTAssertEqual(parts[2], "/owned")
+        XCTAssertEqual(ok(engine.docker(["volume", "inspect", "-f", "{{json .Labels}}", parts[1]])), "{\"com.docker.volume.anonymous\":\"\"}")
+        // Its content survives a restart of the container (the copy is made once).
+        ok(engine.docker(["start", "-a", c]))
+        ok(engine.docker(["rm", "-v", c]))
+        XCTAssertNotEqual(engine.docker(["volume", "inspect", parts[1]]).status, 0, "rm -v left the anonymous volume")
+
+        // A named volume is filled the same way, once; nocopy leaves it empty.
+        let named = "filled-\(getpid())"
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "\(named):/owned", image, "sh", "-c", "cat /owned/f; echo mine > /owned/f"])),
+                       "from-image")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "\(named):/owned", image, "cat", "/owned/f"])), "mine")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "nocopy-\(getpid()):/owned:nocopy", image, "ls", "-A", "/owned"])), "")
+        // -v /path on the command line, and rm without -v keeps the volume (prune takes it).
+        let keep = "keep-\(getpid())"
+        ok(engine.docker(["run", "--name", keep, "-v", "/scratch", "busybox", "touch", "/scratch/x"]))
+        let kept = ok(engine.docker(["inspect", "-f", "{{range .Mounts}}{{.Name}}{{end}}", keep]))
+        ok(engine.docker(["rm", keep]))
+        XCTAssertEqual(ok(engine.docker(["volume", "inspect", "-f", "{{.Name}}", kept])), kept)
+
+        // prune: anonymous unused volumes only; --all the named ones too; never one in use.
+        let used = "used-\(getpid())"
+        ok(engine.docker(["create", "--name", used, "-v", "\(named):/owned", "busybox", "true"]))
+        let pruned = ok(engine.docker(["volume", "prune", "-f"]))
+        XCTAssertTrue(pruned.contains(kept), pruned)
+        XCTAssertFalse(pruned.contains(named), pruned)
+        XCTAssertNotEqual(engine.docker(["volume", "inspect", kept]).status, 0)
+        let all = ok(engine.docker(["volume", "prune", "-af"]))
+        XCTAssertTrue(all.contains("nocopy-\(getpid())"), all)
+        XCTAssertFalse(all.contains(named), "a volume in use was pruned: \(all)")
+        ok(engine.docker(["rm", used]))
+        XCTAssertTrue(ok(engine.docker(["system", "df", "-v"])).contains(named))
+        ok(engine.docker(["volume", "rm", named]))
+        ok(engine.docker(["rmi", image]))
+    }
+
+    func testVolumesThroughThePythonSDK() throws {
+        let name = "sdkvol-\(getpid())"
+        let r = engine.python("""
+        v = client.volumes.create(name='\(name)', labels={'team': 'berth'})
+        print(v.name, v.attrs['Driver'], v.attrs['Labels']['team'])
+        print([x.name for x in client.volumes.list(filters={'label': 'team=berth'})])
+        out = client.containers.run('busybox', ['sh', '-c', 'echo sdk > /data/f; cat /data/f'],
+                                    volumes={'\(name)': {'bind': '/data', 'mode': 'rw'}}, remove=True)
+        print(out.decode().strip())
+        print(client.volumes.get('\(name)').attrs['Mountpoint'].endswith('/volumes/\(name)/_data'))
+        client.volumes.get('\(name)').remove()
+        try:
+            client.volumes.get('\(name)')
+        except docker.errors.NotFound:
+            print('gone')
+        print(client.volumes.prune()['VolumesDeleted'] in (None, []))
+        """)
+        XCTAssertEqual(r.status, 0, "\(r)\n\(engine.daemonLog.suffix(2000))")
+        XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init),
+                       ["\(name) local berth", "['\(name)']", "sdk", "True", "gone", "True"])
+    }
+}
