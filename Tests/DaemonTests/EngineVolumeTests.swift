@@ -148,4 +148,52 @@ final class EngineVolumeTests: EngineTestCase {
         XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init),
                        ["\(name) local berth", "['\(name)']", "sdk", "True", "gone", "True"])
     }
+
+    /// The local driver's options: a filesystem mounted on the volume while a container uses
+    /// it, unmounted when the last one stops (so a tmpfs volume starts empty every time).
+    func testLocalDriverOptionsMountWhileInUse() throws {
+        let tmp = "tmpfsvol-\(getpid())"
+        ok(engine.docker(["volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=1m,uid=1000,noexec", tmp]))
+        XCTAssertEqual(ok(engine.docker(["volume", "inspect", "-f", "{{json .Options}}", tmp])),
+                       "{\"device\":\"tmpfs\",\"o\":\"size=1m,uid=1000,noexec\",\"type\":\"tmpfs\"}")
+        let path = "\(engine.dataRoot)/volumes/\(tmp)/_data"
+        func mounted() -> Bool {
+            ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "").split(separator: "\n")
+                .contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
+        }
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "\(tmp):/t", "busybox", "sh", "-c",
+                                         "stat -f -c %T /t; stat -c %u /t; df -k /t | tail -1 | awk '{print $2}'; grep ' /t ' /proc/mounts | grep -c noexec; touch /t/x"])),
+                       "tmpfs\n1000\n1024\n1")
+        XCTAssertFalse(mounted(), "the tmpfs stayed mounted after its only user exited")
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "\(tmp):/t", "busybox", "ls", "-A", "/t"])), "")
+
+        // Two users: the mount stays until the last one stops.
+        let long = "long-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", long, "-v", "\(tmp):/t", "busybox", "sleep", "1000"]))
+        ok(engine.docker(["run", "--rm", "-v", "\(tmp):/t", "busybox", "touch", "/t/shared"]))
+        XCTAssertTrue(mounted())
+        ok(engine.docker(["exec", long, "ls", "/t/shared"]), "the running container lost its volume's mount")
+        ok(engine.docker(["rm", "-f", long]))
+        XCTAssertFalse(mounted())
+        ok(engine.docker(["volume", "rm", tmp]))
+
+        // A bind of a host directory, the way Compose users name one.
+        let host = engine.root + "/bind-src"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        let bound = "bindvol-\(getpid())"
+        ok(engine.docker(["volume", "create", "--opt", "type=none", "--opt", "device=\(host)", "--opt", "o=bind", bound]))
+        ok(engine.docker(["run", "--rm", "-v", "\(bound):/b", "busybox", "sh", "-c", "echo through > /b/f"]))
+        XCTAssertEqual(try String(contentsOfFile: host + "/f", encoding: .utf8), "through\n")
+        ok(engine.docker(["volume", "rm", bound]))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: host + "/f"), "removing the volume must not touch the bound directory")
+
+        let badKey = engine.docker(["volume", "create", "--opt", "color=blue", "badkey-\(getpid())"])
+        XCTAssertTrue(badKey.stderr.contains("invalid option key: \"color\""), "\(badKey)")
+        let badFS = "badfs-\(getpid())"
+        ok(engine.docker(["volume", "create", "--opt", "type=nosuchfs", "--opt", "device=x", badFS]))
+        let failed = engine.docker(["run", "--rm", "-v", "\(badFS):/x", "busybox", "true"])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertTrue(failed.stderr.contains("error while mounting volume"), "\(failed)")
+    }
+
 }

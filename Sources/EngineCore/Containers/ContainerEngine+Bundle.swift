@@ -23,13 +23,13 @@ extension ContainerEngine {
         // Volumes are named and created at create (the record's Mounts); a record from an
         // older berthd, or a volume removed by hand since, gets them now.
         input.volumePath = { [self] name in
-            if let v = try? volumes.inspect(name) { return v.Mountpoint }
-            return try createVolume(VolumeCreateRequest(Name: name)).Mountpoint
+            if (try? volumes.inspect(name)) == nil { _ = try createVolume(VolumeCreateRequest(Name: name)) }
+            return try volumes.activate(name)
         }
         let anonymous = Dictionary(r.Mounts.compactMap { m in m.Type == "volume" ? m.Name.map { (m.Destination, $0) } : nil },
                                    uniquingKeysWith: { a, _ in a })
         input.anonymousVolumePath = { [self] destination in
-            if let name = anonymous[destination], let v = try? volumes.inspect(name) { return v.Mountpoint }
+            if let name = anonymous[destination], (try? volumes.inspect(name)) != nil { return try volumes.activate(name) }
             let v = try createVolume(VolumeCreateRequest(Labels: [VolumeStore.anonymousLabel: ""]))
             update(r.ID) { $0.Mounts.append(DockerAPI.MountPoint(Type: "volume", Name: v.Name, Source: v.Mountpoint,
                                                                   Destination: destination, Driver: v.Driver, Mode: "",

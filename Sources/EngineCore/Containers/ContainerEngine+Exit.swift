@@ -80,6 +80,7 @@ extension ContainerEngine {
         }) else { return }
         stopHealthMonitor(id)
         announceVolumes("unmount", id)
+        releaseVolumes(id)
         let started = WallTime.parse(rfc3339: r.State.StartedAt)?.asDouble ?? 0
         let ranFor = (WallTime.parse(rfc3339: finished)?.asDouble ?? 0) - started
         if let delay = restarts.decide(id: id, policy: r.HostConfig.RestartPolicy, exitCode: status,

@@ -100,6 +100,7 @@ extension ContainerEngine {
             let message = (error as? EngineError)?.message ?? "\(error)"
             _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: id), ExitResult.self)
             Overlay.unmount(p)
+            releaseVolumes(id)
             let code = Self.exitCode(forStartFailure: message)
             update(id) {
                 $0.State.Error = message

@@ -200,6 +200,19 @@ extension ContainerEngine {
         }
     }
 
+    /// Unmounts the filesystems of the container's volumes with options that no other
+    /// running container uses (the local driver's refcount, recomputed from the records).
+    func releaseVolumes(_ id: String) {
+        guard let (r, busy) = state.with({ () -> (ContainerRecord, Set<String>)? in
+            guard let r = records[id] else { return nil }
+            let others = records.values.filter { $0.ID != id && ($0.State.isRunning || starting.contains($0.ID)) }
+            return (r, Set(others.flatMap { $0.Mounts.compactMap { $0.Type == "volume" ? $0.Name : nil } }))
+        }) else { return }
+        for m in r.Mounts where m.Type == "volume" {
+            if let name = m.Name, !busy.contains(name) { volumes.deactivate(name) }
+        }
+    }
+
     /// Docker's "mount" and "unmount" volume events of a container's start and exit.
     func announceVolumes(_ action: String, _ id: String) {
         guard let r = state.with({ records[id] }) else { return }

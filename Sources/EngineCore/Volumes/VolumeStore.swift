@@ -1,4 +1,5 @@
 import Glibc
+import CLinux
 import LinuxSys
 import JSON
 import DockerAPI
@@ -52,18 +53,55 @@ public final class VolumeStore: @unchecked Sendable {
         if let driver, !driver.isEmpty, driver != "local" {
             throw EngineError.notFound("error looking up volume plugin \(driver): plugin \"\(driver)\" not found")
         }
-        if let options, !options.isEmpty {
-            // The local driver's type/device/o mount a filesystem at each use; berthd does not yet.
-            let keys = options.keys.sorted().joined(separator: ", ")
-            throw EngineError.invalid("local volume options are not supported by berthd (got \(keys)): create the volume without --opt, or bind-mount a host directory")
+        for key in (options ?? [:]).keys.sorted() where !Self.optionKeys.contains(key) {
+            throw EngineError.invalid("invalid option key: \"\(key)\"")
         }
         return try lock.with {
             if let existing = try? inspectLocked(name) { return (existing, false) }
-            let meta = Metadata(CreatedAt: WallTime.now().rfc3339(.none), Labels: labels ?? [:], Options: nil)
+            let opts = (options ?? [:]).isEmpty ? nil : options
+            let meta = Metadata(CreatedAt: WallTime.now().rfc3339(.none), Labels: labels ?? [:], Options: opts)
             let dir = "\(root)/\(name)"
             try FileIO.mkdirAll(dir + "/_data", mode: 0o755)
             try FileIO.writeAtomic(dir + "/volume.json", try JSON.encode(meta), mode: 0o600, durable: true)
             return (volume(name, meta), true)
+        }
+    }
+
+    /// The local driver's options: mount `device` of filesystem `type` with the options `o`
+    /// on the volume's directory while a container uses it (`type=tmpfs device=tmpfs
+    /// o=size=64m`, `type=none device=/srv/data o=bind`).
+    static let optionKeys: Set<String> = ["type", "device", "o"]
+
+    /// The directory a starting container mounts: a volume with options gets its
+    /// filesystem mounted there first, if it is not mounted already.
+    public func activate(_ name: String) throws -> String {
+        try lock.with {
+            let v = try inspectLocked(name)
+            guard let o = v.Options, !o.isEmpty, !Overlay.isMounted(v.Mountpoint) else { return v.Mountpoint }
+            let type = o["type"] ?? "", device = o["device"] ?? ""
+            let (flags, data) = MountFlags.parse(o["o"] ?? "")
+            let fail = { (e: SyscallError) in
+                EngineError.internal("error while mounting volume '\(v.Mountpoint)': failed to mount local volume: mount \(device):\(v.Mountpoint), flags: 0x\(String(flags, radix: 16)), data: \(data): \(e)")
+            }
+            do {
+                try sys("mount", v.Mountpoint) { berth_mount(device, v.Mountpoint, type, flags, data) }
+                // A bind ignores MS_RDONLY until remounted (moby/sys/mount does the same).
+                let bindRO = UInt(MS_BIND) | UInt(MS_RDONLY)
+                if flags & bindRO == bindRO {
+                    try sys("mount", v.Mountpoint) { berth_mount(nil, v.Mountpoint, nil, UInt(MS_REMOUNT) | bindRO, nil) }
+                }
+            } catch let e as SyscallError {
+                throw fail(e)
+            }
+            return v.Mountpoint
+        }
+    }
+
+    /// Unmounts what activate() mounted (the last container using it stopped).
+    public func deactivate(_ name: String) {
+        lock.with {
+            guard let v = try? inspectLocked(name), !(v.Options ?? [:]).isEmpty else { return }
+            while berth_umount2(v.Mountpoint, Int32(MNT_DETACH)) == 0 {}
         }
     }
 
@@ -91,7 +129,8 @@ public final class VolumeStore: @unchecked Sendable {
     @discardableResult
     public func remove(_ name: String) throws -> Int64 {
         try lock.with {
-            _ = try inspectLocked(name)
+            let v = try inspectLocked(name)
+            if !(v.Options ?? [:]).isEmpty { while berth_umount2(v.Mountpoint, Int32(MNT_DETACH)) == 0 {} }
             let dir = "\(root)/\(name)"
             let size = DiskUsage.bytes(dir + "/_data")
             let trash = "\(root)/.removing-\(name)"

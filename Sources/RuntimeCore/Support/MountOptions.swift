@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSys
 
 /// A mount's options split into mount(2) flags, propagation changes,
 /// recursive attributes (mount_setattr) and the filesystem's own data string.
@@ -11,23 +12,7 @@ public struct MountOptions: Sendable, Equatable {
     public var isBind: Bool { flags & UInt(MS_BIND) != 0 }
     public var isRecursive: Bool { flags & UInt(MS_REC) != 0 }
 
-    static let flagTable: [String: (set: Bool, flag: UInt)] = [
-        "ro": (true, UInt(MS_RDONLY)), "rw": (false, UInt(MS_RDONLY)),
-        "suid": (false, UInt(MS_NOSUID)), "nosuid": (true, UInt(MS_NOSUID)),
-        "dev": (false, UInt(MS_NODEV)), "nodev": (true, UInt(MS_NODEV)),
-        "exec": (false, UInt(MS_NOEXEC)), "noexec": (true, UInt(MS_NOEXEC)),
-        "sync": (true, UInt(MS_SYNCHRONOUS)), "async": (false, UInt(MS_SYNCHRONOUS)),
-        "dirsync": (true, UInt(MS_DIRSYNC)), "remount": (true, UInt(MS_REMOUNT)),
-        "mand": (true, UInt(MS_MANDLOCK)), "nomand": (false, UInt(MS_MANDLOCK)),
-        "atime": (false, UInt(MS_NOATIME)), "noatime": (true, UInt(MS_NOATIME)),
-        "diratime": (false, UInt(MS_NODIRATIME)), "nodiratime": (true, UInt(MS_NODIRATIME)),
-        "bind": (true, UInt(MS_BIND)), "rbind": (true, UInt(MS_BIND) | UInt(MS_REC)),
-        "relatime": (true, UInt(MS_RELATIME)), "norelatime": (false, UInt(MS_RELATIME)),
-        "strictatime": (true, UInt(MS_STRICTATIME)), "nostrictatime": (false, UInt(MS_STRICTATIME)),
-        "lazytime": (true, UInt(MS_LAZYTIME)), "nolazytime": (false, UInt(MS_LAZYTIME)),
-        "silent": (true, UInt(MS_SILENT)), "loud": (false, UInt(MS_SILENT)),
-        "iversion": (true, UInt(MS_I_VERSION)), "noiversion": (false, UInt(MS_I_VERSION)),
-    ]
+    static let flagTable = MountFlags.table
 
     static let propagationTable: [String: UInt] = [
         "private": UInt(MS_PRIVATE), "rprivate": UInt(MS_PRIVATE) | UInt(MS_REC),
@@ -74,5 +59,3 @@ public struct MountOptions: Sendable, Equatable {
 
     public var dataString: String { data.joined(separator: ",") }
 }
-
-import LinuxSys
