@@ -24,13 +24,12 @@ public struct MountPlanner {
     let config: ContainerConfig
 
     /// The mount points as dockerd registers them (moby's registerMountPoints): binds, then
-    /// `--mount`s, then the VOLUMEs of the image and the request that nothing else mounts,
-    /// as anonymous volumes (source ""), in that order. berthd names the volumes from this
-    /// at create, before any rootfs exists; plan() resolves the same list at start.
-    public static func mountPoints(hostConfig h: HostConfig, config: ContainerConfig) throws -> [MountPoint] {
-        guard (h.VolumesFrom ?? []).isEmpty else {
-            throw ContainerSpecError.invalid("VolumesFrom is not supported by this daemon")
-        }
+    /// `--mount`s, then the mounts `inherited` from `--volumes-from` containers where nothing
+    /// else is mounted, then the VOLUMEs of the image and the request that nothing else
+    /// mounts, as anonymous volumes (source ""), in that order. berthd names the volumes
+    /// from this at create, before any rootfs exists; plan() resolves the same list at start.
+    public static func mountPoints(hostConfig h: HostConfig, config: ContainerConfig,
+                                   inherited: [DockerAPI.MountPoint] = []) throws -> [MountPoint] {
         let tmpfsTable = h.Tmpfs ?? [:]
         var points: [String: MountPoint] = [:]
         var order: [String] = []
@@ -56,6 +55,15 @@ public struct MountPlanner {
             seen.insert(point.destination)
             record(point)
         }
+        for m in inherited where m.Type == "bind" || m.Type == "volume" {
+            let destination = PathText.clean(m.Destination)
+            if points[destination] != nil || tmpfsTable[destination] != nil { continue }
+            let volume = m.Type == "volume"
+            let source = volume ? m.Name ?? "" : m.Source
+            record(MountPoint(type: volume ? .volume : .bind, source: source, destination: destination, readWrite: m.RW,
+                              mode: "", propagation: volume ? "" : m.Propagation, copyData: false, createSource: false,
+                              spec: DockerAPI.Mount(Type: m.Type, Source: source, Target: destination, ReadOnly: !m.RW)))
+        }
         for dest in (config.Volumes ?? [:]).keys.sorted() {
             let destination = PathText.clean(dest)
             if points[destination] != nil || tmpfsTable[destination] != nil { continue }
@@ -69,7 +77,7 @@ public struct MountPlanner {
     func plan() throws -> [PlannedMount] {
         let h = input.hostConfig
         let tmpfsTable = h.Tmpfs ?? [:]
-        let all = try Self.mountPoints(hostConfig: h, config: config)
+        let all = try Self.mountPoints(hostConfig: h, config: config, inherited: input.inheritedMounts)
         let points = Dictionary(all.map { ($0.destination, $0) }, uniquingKeysWith: { a, _ in a })
         let order = all.map(\.destination)
         // A VOLUME over a file of the image cannot be mounted (moby checks it at create).

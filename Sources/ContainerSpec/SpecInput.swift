@@ -35,6 +35,9 @@ public struct SpecInput {
     /// Anonymous volume (`-v /data`, `VOLUME` in the image) at a destination → its host
     /// directory. berthd names it and keeps the name with the container.
     public var anonymousVolumePath: (String) throws -> String
+    /// The mounts of the `--volumes-from` containers, as their records list them, with the
+    /// read-only override already applied; berthd resolves them at create.
+    public var inheritedMounts: [DockerAPI.MountPoint] = []
     /// (volume directory, destination): fills a new, empty volume with what the image has at
     /// the destination (moby's CopyImagePathContent), for volumes without `nocopy`.
     public var populateVolume: (String, String) throws -> Void = { _, _ in }

@@ -196,4 +196,38 @@ final class EngineVolumeTests: EngineTestCase {
         XCTAssertTrue(failed.stderr.contains("error while mounting volume"), "\(failed)")
     }
 
+
+    /// `--volumes-from`: the other container's volumes and binds, read-only when asked.
+    func testVolumesFrom() throws {
+        let host = engine.root + "/vf-host"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: host + "/seen", contents: Data())
+        let src = "vf-src-\(getpid())", named = "vf-data-\(getpid())"
+        ok(engine.docker(["create", "--name", src, "-v", "\(named):/data", "-v", "/anon", "-v", "\(host):/hb:ro", "busybox", "true"]))
+        XCTAssertEqual(ok(engine.docker(["run", "--rm", "--volumes-from", src, "busybox", "sh", "-c",
+                                         "echo x > /data/f && echo y > /anon/g && ls /hb && cat /data/f /anon/g"])), "seen\nx\ny")
+        let user = "vf-user-\(getpid())"
+        ok(engine.docker(["create", "--name", user, "--volumes-from", "\(src):ro", "-v", "/own", "busybox", "sh", "-c", "cat /anon/g; touch /data/z"]))
+        XCTAssertEqual(ok(engine.docker(["inspect", "-f", "{{json .HostConfig.VolumesFrom}}", user])), "[\"\(src):ro\"]")
+        let mounts = ok(engine.docker(["inspect", "-f", "{{range .Mounts}}{{.Destination}}={{.RW}} {{end}}", user]))
+        XCTAssertEqual(Set(mounts.split(separator: " ").map(String.init)), ["/data=false", "/anon=false", "/hb=false", "/own=true"])
+        let ro = engine.docker(["start", "-a", user])
+        XCTAssertNotEqual(ro.status, 0, "\(ro)")
+        XCTAssertTrue(ro.stdout.contains("y") && ro.stderr.contains("Read-only file system"), "\(ro)")
+        // The volume is in use by both; removing the source keeps it for the other.
+        ok(engine.docker(["rm", "-v", src]))
+        XCTAssertEqual(ok(engine.docker(["volume", "inspect", "-f", "{{.Name}}", named])), named)
+        ok(engine.docker(["rm", "-v", user]))
+
+        // A 404, as dockerd answers (the docker CLI would take any 404 of a create for a missing image and pull).
+        let missing = engine.curl(["-s", "-w", " %{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d",
+                                   "{\"Image\": \"busybox\", \"HostConfig\": {\"VolumesFrom\": [\"no-such-\(getpid())\"]}}",
+                                   "http://d/containers/create"])
+        XCTAssertTrue(missing.stdout.contains("No such container: no-such-\(getpid())") && missing.stdout.hasSuffix(" 404"), missing.stdout)
+        let other = "vf-other-\(getpid())"
+        ok(engine.docker(["create", "--name", other, "busybox", "true"]))
+        let mode = engine.docker(["create", "--volumes-from", "\(other):wx", "busybox", "true"])
+        XCTAssertTrue(mode.stderr.contains("invalid mode for volumes-from: \(other):wx"), "\(mode)")
+    }
+
 }

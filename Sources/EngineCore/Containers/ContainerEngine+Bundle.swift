@@ -36,6 +36,7 @@ extension ContainerEngine {
                                                                   RW: true, Propagation: "")) }
             return v.Mountpoint
         }
+        input.inheritedMounts = r.InheritedMounts ?? []
         input.populateVolume = { [self] dir, destination in
             try populateVolume(dir, destination: destination, rootfs: p.merged)
         }

@@ -61,9 +61,10 @@ extension ContainerEngine {
             return n
         }
         let p = paths(id)
-        var mounts: [DockerAPI.MountPoint] = []
+        var mounts: [DockerAPI.MountPoint] = [], inherited: [DockerAPI.MountPoint] = []
         do {
-            mounts = try volumeMounts(host, config)
+            inherited = try volumesFrom(host)
+            mounts = try volumeMounts(host, config, inherited: inherited)
             try FileIO.mkdirAll(p.dir, mode: 0o710)
             for d in [p.upper, p.work, p.merged] { try FileIO.mkdirAll(d, mode: 0o755) }
             try writeEtcFiles(p, config: config, host: host)
@@ -71,7 +72,7 @@ extension ContainerEngine {
                 ID: id, Name: name, Created: WallTime.now().rfc3339Nano, Path: path, Args: Array(command.dropFirst()),
                 Config: config, HostConfig: host, ImageID: image.id, State: .init(), RestartCount: 0,
                 HasBeenStartedBefore: false, HasBeenManuallyStopped: false, Runtime: runtime,
-                Mounts: mounts, ExecIDs: [])
+                Mounts: mounts, ExecIDs: [], InheritedMounts: inherited.isEmpty ? nil : inherited)
             state.with {
                 records[id] = record
                 persist(record)

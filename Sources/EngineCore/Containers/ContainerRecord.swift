@@ -22,6 +22,9 @@ public struct ContainerRecord: Codable, Sendable {
     public var Runtime: String
     public var Mounts: [MountPoint]
     public var ExecIDs: [String]
+    /// The `--volumes-from` containers' mounts as they were at create (dockerd copies them
+    /// into the container then too), read-only override applied. Also in `Mounts`.
+    public var InheritedMounts: [MountPoint]?
 
     public struct StateRecord: Codable, Sendable {
         /// created, running, paused, restarting, removing, exited, dead.

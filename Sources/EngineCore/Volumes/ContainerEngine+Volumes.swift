@@ -94,9 +94,9 @@ extension ContainerEngine {
     /// The container's mounts for its record, each volume named: named ones are created if
     /// missing, anonymous ones (VOLUME, `-v /path`, `--mount` without source) get a new
     /// volume of their own, as dockerd does at create.
-    func volumeMounts(_ host: HostConfig, _ config: ContainerConfig) throws -> [DockerAPI.MountPoint] {
+    func volumeMounts(_ host: HostConfig, _ config: ContainerConfig, inherited: [DockerAPI.MountPoint]) throws -> [DockerAPI.MountPoint] {
         let points: [ContainerSpec.MountPoint]
-        do { points = try MountPlanner.mountPoints(hostConfig: host, config: config) } catch {
+        do { points = try MountPlanner.mountPoints(hostConfig: host, config: config, inherited: inherited) } catch {
             throw EngineError.invalid("\(error)")
         }
         var out: [DockerAPI.MountPoint] = []
@@ -105,6 +105,11 @@ extension ContainerEngine {
             case .bind:
                 out.append(DockerAPI.MountPoint(Type: "bind", Source: p.source, Destination: p.destination, Mode: p.mode,
                                                 RW: p.readWrite, Propagation: p.propagation))
+            case .volume where !p.source.isEmpty && inherited.contains(where: { $0.Name == p.source && $0.Destination == p.destination }):
+                // Another container's volume: it exists, and stays as that container made it.
+                let v = try volumes.inspect(p.source)
+                out.append(DockerAPI.MountPoint(Type: "volume", Name: v.Name, Source: v.Mountpoint, Destination: p.destination,
+                                                Driver: v.Driver, Mode: "", RW: p.readWrite, Propagation: ""))
             case .volume:
                 var labels = p.spec.VolumeOptions?.Labels ?? [:]
                 if p.source.isEmpty { labels[VolumeStore.anonymousLabel] = "" }
@@ -122,6 +127,25 @@ extension ContainerEngine {
             case .tmpfs:
                 out.append(DockerAPI.MountPoint(Type: "tmpfs", Source: "", Destination: p.destination, Mode: "",
                                                 RW: p.readWrite, Propagation: ""))
+            }
+        }
+        return out
+    }
+
+    /// `--volumes-from NAME[:ro|:rw]`: the binds and volumes of those containers, read-only
+    /// or writable as asked, else as they are there (moby's parseVolumesFrom).
+    func volumesFrom(_ host: HostConfig) throws -> [DockerAPI.MountPoint] {
+        var out: [DockerAPI.MountPoint] = []
+        for spec in host.VolumesFrom ?? [] {
+            let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let mode = parts.count > 1 ? parts[1] : ""
+            guard mode == "" || mode == "ro" || mode == "rw" else {
+                throw EngineError.invalid("invalid mode for volumes-from: \(spec)")
+            }
+            let other = try lookup(parts[0])
+            for var m in other.Mounts where m.Type == "bind" || m.Type == "volume" {
+                if mode == "ro" { m.RW = false } else if mode == "rw" { m.RW = true }
+                if !out.contains(where: { $0.Destination == m.Destination }) { out.append(m) }
             }
         }
         return out
