@@ -121,6 +121,16 @@ final class EngineContainerTests: EngineTestCase {
         XCTAssertEqual(ok(engine.docker(["exec", "-e", "BAZ=qux", "-w", "/tmp", name, "sh", "-c", "echo $BAZ $(pwd)"])), "qux /tmp")
         XCTAssertEqual(engine.docker(["exec", name, "sh", "-c", "exit 5"]).status, 5)
         XCTAssertEqual(ok(engine.docker(["exec", "-u", "nobody", name, "id", "-u"])), "65534")
+        // --privileged: every capability the daemon has, not the container's default set;
+        // -t gives the exec a TERM of its own, as dockerd does, though the container has no tty.
+        let capEff = "grep CapEff /proc/self/status | cut -f2"
+        let plain = ok(engine.docker(["exec", name, "sh", "-c", capEff]))
+        let privileged = ok(engine.docker(["exec", "--privileged", name, "sh", "-c", capEff]))
+        XCTAssertEqual(plain, "00000000a80425fb", "Docker's default capability set")
+        XCTAssertEqual(privileged, try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("CapEff:") }?.split(separator: "\t").last.map(String.init))
+        XCTAssertEqual(ok(engine.docker(["exec", "-t", name, "sh", "-c", "echo $TERM"])), "xterm")
+        XCTAssertEqual(ok(engine.docker(["exec", name, "sh", "-c", "echo ${TERM:-none}"])), "none")
         let piped = engine.docker(["exec", "-i", name, "cat"], stdin: "via stdin\n")
         XCTAssertEqual(piped.stdout, "via stdin\n")
         ok(engine.docker(["exec", "-d", name, "sh", "-c", "echo detached > /tmp/d"]))

@@ -135,16 +135,12 @@ extension ContainerEngine {
         do { spec = try JSON.decode(Spec.self, from: try FileIO.read(path: "\(bundle)/config.json")) } catch {
             throw EngineError.internal("read the bundle of container \(r.ID): \(error)")
         }
-        guard var p = spec.process else { throw EngineError.internal("container \(r.ID) has no process in its bundle") }
-        p.args = c.Cmd ?? []
-        p.terminal = c.Tty ?? false
-        if let size = c.ConsoleSize, size.count == 2 { p.consoleSize = Box(height: UInt(size[0]), width: UInt(size[1])) } else { p.consoleSize = nil }
-        p.env = ProcessResolver.replaceOrAppend(p.env ?? [], c.Env ?? [])
-        if let wd = c.WorkingDir, !wd.isEmpty { p.cwd = wd }
-        if let u = c.User, !u.isEmpty {
-            let ids = try ProcessResolver.user(u, rootfs: paths(r.ID).merged, groupAdd: r.HostConfig.GroupAdd ?? [])
-            p.user = User(uid: ids.uid, gid: ids.gid, additionalGids: ids.additionalGids.isEmpty ? nil : ids.additionalGids)
-        }
+        guard let base = spec.process else { throw EngineError.internal("container \(r.ID) has no process in its bundle") }
+        var p = try ProcessResolver.exec(containerProcess: base, container: r.Config, cmd: c.Cmd ?? [], env: c.Env ?? [],
+                                         user: c.User ?? "", workingDir: c.WorkingDir ?? "", tty: c.Tty ?? false,
+                                         privileged: c.Privileged ?? false, rootfs: paths(r.ID).merged,
+                                         groupAdd: r.HostConfig.GroupAdd ?? [], host: .detect())
+        if let size = c.ConsoleSize, size.count == 2 { p.consoleSize = Box(height: UInt(size[0]), width: UInt(size[1])) }
         return p
     }
 }
