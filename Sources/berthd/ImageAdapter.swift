@@ -30,6 +30,10 @@ final class ImageAdapter: ImageProvider, @unchecked Sendable {
         (try? store.get(imageID))?.repoTags.first
     }
 
+    func size(imageID: String) -> Int64 {
+        (try? store.get(imageID))?.size ?? 0
+    }
+
     static func engineError(_ e: Error) -> EngineError {
         switch e {
         case let i as ImageError:

@@ -58,6 +58,20 @@ final class EngineAPITests: EngineTestCase {
                        ["create", "start", "kill 15", "kill 9", "die", "stop", "destroy"])
     }
 
+    /// SizeRw is what the container wrote; SizeRootFs all it sees, its image's layers included.
+    func testContainerSizes() throws {
+        let name = "size-\(getpid())"
+        ok(engine.docker(["run", "--name", name, "busybox", "sh", "-c", "head -c 100000 /dev/zero > /big"]))
+        let image = Int64(ok(engine.docker(["image", "inspect", "-f", "{{.Size}}", "busybox"]))) ?? -1
+        let sizes = ok(engine.docker(["inspect", "-s", "-f", "{{.SizeRw}} {{.SizeRootFs}}", name])).split(separator: " ").compactMap { Int64($0) }
+        XCTAssertEqual(sizes.count, 2)
+        guard sizes.count == 2 else { return }
+        XCTAssertGreaterThanOrEqual(sizes[0], 100000)
+        XCTAssertGreaterThan(image, 0)
+        XCTAssertEqual(sizes[1], sizes[0] + image)
+        XCTAssertTrue(ok(engine.docker(["ps", "-a", "-s", "--filter", "name=\(name)", "--format", "{{.Size}}"])).contains("(virtual "))
+    }
+
     func testListFiltersAndPrune() throws {
         let a = "fa-\(getpid())", b = "fb-\(getpid())", c = "fc-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", a, "-l", "tier=web", "busybox", "sleep", "1000"]))

@@ -40,7 +40,8 @@ extension ContainerEngine {
             var s = summary(r)
             if size {
                 s.SizeRw = DiskUsage.bytes(paths(r.ID).upper)
-                s.SizeRootFs = s.SizeRw
+                // The whole filesystem the container sees: its image's layers and its own changes.
+                s.SizeRootFs = (s.SizeRw ?? 0) + images.size(imageID: r.ImageID)
             }
             out.append(s)
             if let limit, limit > 0, out.count >= limit { break }
@@ -104,7 +105,7 @@ extension ContainerEngine {
                                                  : ["bridge": EndpointSettings(NetworkID: "")]))
         if size {
             out.SizeRw = DiskUsage.bytes(p.upper)
-            out.SizeRootFs = out.SizeRw
+            out.SizeRootFs = (out.SizeRw ?? 0) + images.size(imageID: r.ImageID)
         }
         return out
     }

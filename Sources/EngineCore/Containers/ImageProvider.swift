@@ -10,6 +10,8 @@ public protocol ImageProvider: AnyObject, Sendable {
     func lowerDirs(imageID: String) throws -> [String]
     /// The familiar name for an image ID (first tag), or nil when untagged.
     func displayName(imageID: String) -> String?
+    /// Bytes of the image's layers (inspect's `Size`), 0 when it is gone.
+    func size(imageID: String) -> Int64
 }
 
 public struct ResolvedImage: Sendable {
