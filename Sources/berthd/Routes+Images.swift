@@ -79,7 +79,9 @@ extension Daemon {
             var filters = try imageFilters(req)
             let all = f["dangling"].first.map { $0 == "false" || $0 == "0" } ?? false
             filters.dangling = nil
-            return try Self.json(try images.prune(all: all, filters: filters, users: imageUsers))
+            let pruned = try images.prune(all: all, filters: filters, users: imageUsers)
+            engine.events.publish(type: "image", action: "prune", id: "", attributes: ["reclaimed": String(pruned.spaceReclaimed)])
+            return try Self.json(pruned)
         }
         route("POST", "/images/load", streamingBody: true) { [self] req in
             let loaded = try images.load(from: BodySource(req.bodyStream))
@@ -120,6 +122,8 @@ extension Daemon {
             let img = try images.commit(upperDir: "\(options.dataRoot)/overlay/\(r.ID)/diff", parent: try Digest(parsing: r.ImageID),
                                         config: r.Config, changes: changes, author: req.query("author"),
                                         comment: req.query("comment"), reference: ref)
+            engine.announce("commit", container: r.ID, extra: ["comment": req.query("comment") ?? "", "imageID": img.id.encoded,
+                                                             "imageRef": ref ?? ""])
             return try Self.json(IDResponse(Id: img.id.encoded), status: 201)
         }
     }

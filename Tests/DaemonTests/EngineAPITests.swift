@@ -40,7 +40,31 @@ final class EngineAPITests: EngineTestCase {
         let until = Int(Date().timeIntervalSince1970) + 1
         let events = ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "container=\(name)",
                                        "--format", "{{.Action}}"]))
-        XCTAssertEqual(events.split(separator: "\n").map(String.init), ["create", "attach", "start", "die", "destroy"].filter { $0 != "attach" })
+        XCTAssertEqual(events.split(separator: "\n").map(String.init), ["create", "attach", "start", "die", "destroy"])
+    }
+
+    /// The events of the other container verbs, in the order dockerd emits them.
+    func testVerbEvents() throws {
+        let since = Int(Date().timeIntervalSince1970) - 1
+        let name = "evv-\(getpid())"
+        ok(engine.docker(["run", "-d", "--name", name, "busybox", "sleep", "1000"]))
+        ok(engine.docker(["top", name]))
+        let local = engine.root + "/evv-hostname"
+        ok(engine.docker(["cp", "\(name):/etc/hostname", local]))
+        ok(engine.docker(["cp", local, "\(name):/tmp/"]))
+        ok(engine.docker(["commit", "-m", "snap", name, "evv-img-\(getpid())"]))
+        ok(engine.docker(["rm", "-f", name]))
+        ok(engine.docker(["rmi", "evv-img-\(getpid())"]))
+        ok(engine.docker(["container", "prune", "-f"]))
+        let until = Int(Date().timeIntervalSince1970) + 1
+        let window = ["--since", "\(since)", "--until", "\(until)"]
+        let events = ok(engine.docker(["events"] + window + ["--filter", "container=\(name)",
+                                       "--format", "{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}{{with .Actor.Attributes.comment}} {{.}}{{end}}"]))
+        XCTAssertEqual(events.split(separator: "\n").map(String.init),
+                       ["create", "start", "top", "archive-path", "extract-to-dir", "commit snap", "kill 9", "die", "destroy"])
+        let prune = ok(engine.docker(["events"] + window + ["--filter", "type=container", "--filter", "event=prune",
+                                                            "--format", "{{.Action}} {{.Actor.Attributes.reclaimed}}"]))
+        XCTAssertEqual(prune, "prune 0")
     }
 
     /// Docker's order for a stop that has to escalate (a pid 1 without a TERM handler ignores

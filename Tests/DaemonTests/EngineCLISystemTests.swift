@@ -109,7 +109,7 @@ final class EngineCLISystemTests: EngineTestCase {
         let window = ["--since", since, "--until", until]
         let actions = try berthOK(["events", "--filter", "container=evt", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"] + window)
         XCTAssertEqual(actions.split(separator: "\n").map(String.init), [
-            "container create evt", "container start evt", "container die evt", "container destroy evt",
+            "container create evt", "container attach evt", "container start evt", "container die evt", "container destroy evt",
         ])
         for args in [["events", "--filter", "container=evt", "--format", "{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.ev}}"],
                      ["events", "--filter", "type=image"], ["events", "--filter", "event=die", "--format", "{{json .}}"],

@@ -97,6 +97,7 @@ extension ContainerEngine {
             try tar.addTree(root: host, as: name == "/" ? "." : name)
             try tar.finish()
         }
+        if let r = try? lookup(ref) { emit("archive-path", r, extra: ["path": path]) }
     }
 
     /// `PUT /containers/{id}/archive`: extracts a tar into a directory of the container.
@@ -120,5 +121,6 @@ extension ContainerEngine {
                 throw EngineError.invalid("copy to \(path) in container \(ref): \(error)")
             }
         }
+        emit("extract-to-dir", r, extra: ["path": path])
     }
 }

@@ -20,6 +20,7 @@ extension ContainerEngine {
             restarts.cancel(r.ID)
             update(r.ID) { $0.HasBeenManuallyStopped = true }
             if r.State.Status == "paused" { _ = try? supervisor.callVoid(SupervisorMethod.resume, TaskRef(id: r.ID)) }
+            emit("kill", r, extra: ["signal": String(SIGKILL)])
             _ = try? supervisor.callVoid(SupervisorMethod.kill, TaskKillParams(id: r.ID, signal: SIGKILL, all: true))
             if !waitStopped(r.ID, seconds: 30) {
                 throw EngineError.internal("could not kill container \(r.ID): it is still running after 30 seconds")
@@ -113,6 +114,7 @@ extension ContainerEngine {
                 reclaimed += size
             }
         }
+        events.publish(type: "container", action: "prune", id: "", attributes: ["reclaimed": String(reclaimed)])
         return PruneResponse(ContainersDeleted: deleted, SpaceReclaimed: reclaimed)
     }
 }

@@ -34,6 +34,7 @@ extension ContainerEngine {
             guard fields.count > pidCol, let pid = Int32(fields[pidCol]), pids.contains(pid) else { continue }
             procs.append(fields)
         }
+        emit("top", r)
         return ContainerTopResponse(Titles: titles, Processes: procs)
     }
 
@@ -105,5 +106,8 @@ extension ContainerEngine {
         }
         try supervisor.callVoid(SupervisorMethod.resizePty, TaskResizeParams(id: containerID, execID: execID,
                                                                               width: UInt16(width), height: UInt16(height)))
+        if execID == nil, let r = state.with({ records[containerID] }) {
+            emit("resize", r, extra: ["height": String(height), "width": String(width)])
+        }
     }
 }

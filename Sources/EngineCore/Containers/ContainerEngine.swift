@@ -162,6 +162,11 @@ public final class ContainerEngine: @unchecked Sendable {
         state.with { records.values.first { $0.ImageID == imageID }?.ID }
     }
 
+    /// A container event from outside the engine (berthd's commit route).
+    public func announce(_ action: String, container ref: String, extra: [String: String] = [:]) {
+        if let r = try? lookup(ref) { emit(action, r, extra: extra) }
+    }
+
     func emit(_ action: String, _ r: ContainerRecord, extra: [String: String] = [:]) {
         var attrs = r.Config.Labels ?? [:]
         attrs["name"] = String(r.Name.dropFirst())

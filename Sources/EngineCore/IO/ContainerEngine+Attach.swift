@@ -37,6 +37,7 @@ extension ContainerEngine {
             try? LogReader.read(path: paths(r.ID).log, options: o, isRunning: { false }) { e in try batch.add(e) }
             try? batch.flush()
         }
+        emit("attach", r)
         guard stream else { return }
         let session = AttachSession(multiplexed: !tty, stdout: stdout, stderr: stderr, output: output)
         let shim: String? = try state.with {

@@ -67,6 +67,7 @@ extension ContainerEngine {
             deleted.append(v.Name)
             reclaimed += size
         }
+        events.publish(type: "volume", action: "prune", id: "", attributes: ["reclaimed": String(reclaimed)])
         return VolumePruneResponse(VolumesDeleted: deleted, SpaceReclaimed: reclaimed)
     }
 
