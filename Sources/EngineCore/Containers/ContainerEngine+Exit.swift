@@ -68,6 +68,9 @@ extension ContainerEngine {
         _ = try? supervisor.call(SupervisorMethod.delete, TaskRef(id: id), ExitResult.self)
         let p = paths(id)
         Overlay.unmount(p)
+        // Before the exit is recorded: whoever waits for it (stop, rm -f) finds the volumes'
+        // filesystems unmounted already.
+        releaseVolumes(id)
         let finished = exitedAt ?? WallTime.now().rfc3339Nano
         guard let r = update(id, announcing: "die", extra: ["exitCode": String(status)], {
             $0.State.Status = "exited"
@@ -80,7 +83,6 @@ extension ContainerEngine {
         }) else { return }
         stopHealthMonitor(id)
         announceVolumes("unmount", id)
-        releaseVolumes(id)
         let started = WallTime.parse(rfc3339: r.State.StartedAt)?.asDouble ?? 0
         let ranFor = (WallTime.parse(rfc3339: finished)?.asDouble ?? 0) - started
         if let delay = restarts.decide(id: id, policy: r.HostConfig.RestartPolicy, exitCode: status,
