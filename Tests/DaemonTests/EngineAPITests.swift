@@ -45,7 +45,8 @@ final class EngineAPITests: EngineTestCase {
 
     /// The events of the other container verbs, in the order dockerd emits them.
     func testVerbEvents() throws {
-        let since = Int(Date().timeIntervalSince1970) - 1
+        // To the millisecond: the prune events of other tests must stay out of the window.
+        let since = String(format: "%.3f", Date().timeIntervalSince1970 - 0.001)
         let name = "evv-\(getpid())"
         ok(engine.docker(["run", "-d", "--name", name, "busybox", "sleep", "1000"]))
         ok(engine.docker(["top", name]))
@@ -56,8 +57,8 @@ final class EngineAPITests: EngineTestCase {
         ok(engine.docker(["rm", "-f", name]))
         ok(engine.docker(["rmi", "evv-img-\(getpid())"]))
         ok(engine.docker(["container", "prune", "-f"]))
-        let until = Int(Date().timeIntervalSince1970) + 1
-        let window = ["--since", "\(since)", "--until", "\(until)"]
+        let until = String(format: "%.3f", Date().timeIntervalSince1970 + 0.001)
+        let window = ["--since", since, "--until", until]
         let events = ok(engine.docker(["events"] + window + ["--filter", "container=\(name)",
                                        "--format", "{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}{{with .Actor.Attributes.comment}} {{.}}{{end}}"]))
         XCTAssertEqual(events.split(separator: "\n").map(String.init),
