@@ -104,6 +104,10 @@ final class EngineVolumeTests: EngineTestCase {
                        "from-image")
         XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "\(named):/owned", image, "cat", "/owned/f"])), "mine")
         XCTAssertEqual(ok(engine.docker(["run", "--rm", "-v", "nocopy-\(getpid()):/owned:nocopy", image, "ls", "-A", "/owned"])), "")
+        // run --rm takes its anonymous volumes along, not the named ones.
+        let before = Set(ok(engine.docker(["volume", "ls", "-q"])).split(separator: "\n").map(String.init))
+        ok(engine.docker(["run", "--rm", "-v", "/gone", "-v", "\(named):/owned", image, "true"]))
+        XCTAssertEqual(Set(ok(engine.docker(["volume", "ls", "-q"])).split(separator: "\n").map(String.init)), before)
         // -v /path on the command line, and rm without -v keeps the volume (prune takes it).
         let keep = "keep-\(getpid())"
         ok(engine.docker(["run", "--name", keep, "-v", "/scratch", "busybox", "touch", "/scratch/x"]))

@@ -105,7 +105,8 @@ extension ContainerEngine {
             return
         }
         if r.HostConfig.AutoRemove ?? false {
-            do { try remove(id, force: true, volumes: false) } catch {
+            // As dockerd, --rm takes the anonymous volumes with it (named ones stay).
+            do { try remove(id, force: true, volumes: true) } catch {
                 log.warn("container \(id): auto-remove failed: \(error)")
             }
         }
