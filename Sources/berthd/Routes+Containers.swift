@@ -123,13 +123,17 @@ extension Daemon {
         let r = try engine.inspect(id, size: false)
         let stdin = req.queryBool("stdin"), stdout = req.queryBool("stdout"), stderr = req.queryBool("stderr")
         let logs = req.queryBool("logs"), stream = req.queryBool("stream")
+        let keys: DetachKeys
+        do { keys = try req.query("detachKeys").flatMap { $0.isEmpty ? nil : try DetachKeys(parsing: $0) } ?? .default } catch {
+            throw HTTPError(status: 400, message: "Invalid detach keys (\(req.query("detachKeys") ?? "")) provided")
+        }
         let engine = self.engine
         return .hijack(contentType: Self.streamType(tty: r.Config.Tty ?? false, req)) { (conn: HijackedConnection) in
             let input: (@Sendable () -> [UInt8])? = stdin ? Self.reader(conn) : nil
             let output: AttachSession.Output = { (bytes: [UInt8]) throws in try conn.write(bytes) }
             do {
                 try engine.attach(id, logs: logs, stream: stream, stdin: stdin, stdout: stdout, stderr: stderr,
-                                  output: output, input: input)
+                                  detachKeys: keys, output: output, input: input)
             } catch {}
             conn.closeWrite()
         }

@@ -110,4 +110,54 @@ final class EngineSDKTests: EngineTestCase {
             "0 got hello", "True True 1", "['UID', 'PID'] 1", "paused", "running", "renamed-\(getpid())", "134217728",
         ])
     }
+
+    /// The server watches attached stdin for the detach keys (ctrl-p ctrl-q, or the client's
+    /// detachKeys): the client is let go, the container keeps running with its stdin open.
+    func testAttachDetachKeys() throws {
+        let name = "detach-\(getpid())"
+        let since = Int(Date().timeIntervalSince1970) - 1
+        let r = engine.python("""
+        c = client.containers.run('busybox', ['cat'], stdin_open=True, detach=True, name='\(name)')
+        def session(keys, echoed, typed):
+            params = {'stdin': 1, 'stdout': 1, 'stream': 1}
+            if keys: params['detachKeys'] = keys
+            s = client.api.attach_socket(c.id, params=params)
+            sock = s._sock
+            got = b''
+            for line in [b'hello\\n', echoed]:
+                if not line: continue
+                sock.sendall(line)
+                while line not in got:
+                    got += sock.recv(4096)
+            sock.sendall(typed)
+            sock.settimeout(10)
+            rest = b''
+            while True:
+                b = sock.recv(4096)
+                if not b: break
+                rest += b
+            s.close()
+            return rest
+        print(session(None, b'', b'\\x10\\x11'))
+        c.reload(); print(c.status)
+        # ctrl-a y is no detach sequence: it reaches cat, which echoes it.
+        print(session('ctrl-a,x', b'\\x01y\\n', b'\\x01x'))
+        c.reload(); print(c.status)
+        try:
+            client.api.attach_socket(c.id, params={'stdin': 1, 'stream': 1, 'detachKeys': 'ctrl-1'})
+            print('accepted bad keys')
+        except docker.errors.APIError as e:
+            print(e.status_code, e.explanation)
+        """)
+        XCTAssertEqual(r.status, 0, "\(r)\n\(engine.daemonLog.suffix(2000))")
+        // After the keys the connection just ends: no more output, the container still runs.
+        XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init), [
+            "b''", "running", "b''", "running", "400 Invalid detach keys (ctrl-1) provided",
+        ])
+        let until = Int(Date().timeIntervalSince1970) + 1
+        let detaches = ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "container=\(name)",
+                                         "--filter", "event=detach", "--format", "{{.Action}}"]))
+        XCTAssertEqual(detaches, "detach\ndetach")
+    }
+
 }

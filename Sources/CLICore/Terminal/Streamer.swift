@@ -30,25 +30,11 @@ final class HijackedStreamer: @unchecked Sendable {
         self.detachKeys = detachKeys
     }
 
-    /// ctrl-p,ctrl-q style sequences: `ctrl-<c>` or single characters, comma-separated (term.ToBytes).
+    /// ctrl-p,ctrl-q style sequences, with the docker CLI's wording for a bad one.
     static func parseDetachKeys(_ s: String) throws -> [UInt8] {
-        var out: [UInt8] = []
-        for key in s.split(separator: ",", omittingEmptySubsequences: false) {
-            let k = String(key).trimmingSpaces
-            if k.count == 1, let a = k.unicodeScalars.first, a.isASCII {
-                out.append(UInt8(a.value))
-            } else if k.hasPrefix("ctrl-"), k.count == 6, let c = k.unicodeScalars.last {
-                let v = c.value
-                switch v {
-                case 97...122: out.append(UInt8(v - 96))          // a-z
-                case 64...95: out.append(UInt8(v - 64))           // @ A-Z [ \ ] ^ _
-                default: throw CLIError("invalid detach keys (\(s)): Unknown character: '\(k)'")
-                }
-            } else {
-                throw CLIError("invalid detach keys (\(s)): Unknown character: '\(k)'")
-            }
+        do { return try DetachKeys(parsing: s).bytes } catch {
+            throw CLIError("invalid detach keys (\(s)): \(error)")
         }
-        return out
     }
 
     func run() throws -> Outcome {
@@ -96,7 +82,7 @@ final class HijackedStreamer: @unchecked Sendable {
 
     private func copyInput(_ fd: Int32, escape: Bool) {
         var buf = [UInt8](repeating: 0, count: 32 * 1024)
-        var matched = 0
+        var scanner = DetachKeys.Scanner(DetachKeys(bytes: detachKeys))
         loop: while true {
             let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
@@ -105,21 +91,12 @@ final class HijackedStreamer: @unchecked Sendable {
             if escape && !detachKeys.isEmpty {
                 // Bytes that may start the detach sequence are held back until it is
                 // complete (detach) or broken (sent after all).
-                var pass: [UInt8] = []
-                for b in chunk {
-                    if b == detachKeys[matched] {
-                        matched += 1
-                        if matched == detachKeys.count {
-                            // What was typed before the sequence still goes to the container.
-                            if !pass.isEmpty { try? conn.write(pass) }
-                            cond.lock(); detached = true; cond.broadcast(); cond.unlock()
-                            return
-                        }
-                    } else {
-                        pass += detachKeys[0..<matched]
-                        matched = 0
-                        if b == detachKeys[0] { matched = 1 } else { pass.append(b) }
-                    }
+                let (pass, detach) = scanner.scan(chunk)
+                if detach {
+                    // What was typed before the sequence still goes to the container.
+                    if !pass.isEmpty { try? conn.write(pass) }
+                    cond.lock(); detached = true; cond.broadcast(); cond.unlock()
+                    return
                 }
                 chunk = pass
             }

@@ -21,6 +21,8 @@ public final class AttachSession: @unchecked Sendable {
     private var shimPath: String?
     private var execID: String?
     private var connection: RPCClient?
+    /// The client typed the detach keys: it goes, the process stays.
+    public private(set) var detached = false
 
     public init(multiplexed: Bool, stdout: Bool, stderr: Bool, output: @escaping Output) {
         self.multiplexed = multiplexed; self.stdout = stdout; self.stderr = stderr; self.output = output
@@ -104,7 +106,8 @@ public final class AttachSession: @unchecked Sendable {
 
     /// Forwards what `read` returns (empty = end of input) to the process's stdin; closes
     /// the process's stdin at the end when `closeAtEnd` (StdinOnce, exec).
-    public func forwardStdin(closeAtEnd: Bool, read: @escaping @Sendable () -> [UInt8]) {
+    /// With `detachKeys`, typing them ends the session instead (the process keeps its stdin).
+    public func forwardStdin(closeAtEnd: Bool, detachKeys: DetachKeys? = nil, read: @escaping @Sendable () -> [UInt8]) {
         spawnThread { [self] in
             // Input may arrive before the container starts (docker run -i): wait for the shim.
             let target = cond.with { () -> (String, String?)? in
@@ -115,10 +118,20 @@ public final class AttachSession: @unchecked Sendable {
                   let c = try? RPCClient(path: path, protocolName: ShimProtocol.name, version: ShimProtocol.version,
                                          clientName: "berthd-stdin") else { return }
             defer { c.close() }
+            var scanner = detachKeys.map { DetachKeys.Scanner($0) }
             while true {
-                let bytes = read()
+                var bytes = read()
                 if bytes.isEmpty { break }
-                if (try? c.callRaw(ShimMethod.writeStdin, WriteStdinParams(execID: execID, data: Base64.encode(bytes)))) == nil { return }
+                var detach = false
+                if scanner != nil { (bytes, detach) = scanner!.scan(bytes) }
+                if !bytes.isEmpty,
+                   (try? c.callRaw(ShimMethod.writeStdin, WriteStdinParams(execID: execID, data: Base64.encode(bytes)))) == nil { return }
+                if detach {
+                    let output = cond.with { () -> RPCClient? in detached = true; return connection }
+                    output?.frames.shutdown()   // the pump sees the end and finishes the session
+                    fail()
+                    return
+                }
             }
             if closeAtEnd { _ = try? c.callRaw(ShimMethod.closeStdin, ProcessRef(execID: execID)) }
         }

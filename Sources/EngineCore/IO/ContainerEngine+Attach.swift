@@ -27,6 +27,7 @@ extension ContainerEngine {
     /// `POST /containers/{id}/attach`: replays logs when asked, then streams live output
     /// until the process's output ends; input goes to its stdin when asked and open.
     public func attach(_ ref: String, logs: Bool, stream: Bool, stdin: Bool, stdout: Bool, stderr: Bool,
+                       detachKeys: DetachKeys = .default,
                        output: @escaping AttachSession.Output, input: (@Sendable () -> [UInt8])?) throws {
         let r = try lookup(ref)
         let tty = r.Config.Tty ?? false
@@ -57,8 +58,9 @@ extension ContainerEngine {
         if stdin, r.Config.OpenStdin ?? false, let input {
             // As dockerd's CopyStreams: a TTY's stdin stays open when the client goes (a detach
             // with ctrl-p ctrl-q must leave the shell running); end of input is typed, not closed.
-            session.forwardStdin(closeAtEnd: (r.Config.StdinOnce ?? false) && !tty, read: input)
+            session.forwardStdin(closeAtEnd: (r.Config.StdinOnce ?? false) && !tty, detachKeys: detachKeys, read: input)
         }
         session.waitDone()
+        if session.detached { emit("detach", r) }
     }
 }
