@@ -43,6 +43,42 @@ public struct ExecConfig: Codable, Sendable {
     public var WorkingDir: String?
     public var Cmd: [String]?
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case User, Privileged, Tty, ConsoleSize, AttachStdin, AttachStderr, AttachStdout, DetachKeys, Env, WorkingDir, Cmd
+        /// The Python SDK sends this one spelled so; dockerd's decoder ignores the case of keys.
+        case detachKeys
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        User = try c.decodeIfPresent(String.self, forKey: .User)
+        Privileged = try c.decodeIfPresent(Bool.self, forKey: .Privileged)
+        Tty = try c.decodeIfPresent(Bool.self, forKey: .Tty)
+        ConsoleSize = try c.decodeIfPresent([Int].self, forKey: .ConsoleSize)
+        AttachStdin = try c.decodeIfPresent(Bool.self, forKey: .AttachStdin)
+        AttachStderr = try c.decodeIfPresent(Bool.self, forKey: .AttachStderr)
+        AttachStdout = try c.decodeIfPresent(Bool.self, forKey: .AttachStdout)
+        DetachKeys = try c.decodeIfPresent(String.self, forKey: .DetachKeys) ?? c.decodeIfPresent(String.self, forKey: .detachKeys)
+        Env = try c.decodeIfPresent([String].self, forKey: .Env)
+        WorkingDir = try c.decodeIfPresent(String.self, forKey: .WorkingDir)
+        Cmd = try c.decodeIfPresent([String].self, forKey: .Cmd)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(User, forKey: .User)
+        try c.encodeIfPresent(Privileged, forKey: .Privileged)
+        try c.encodeIfPresent(Tty, forKey: .Tty)
+        try c.encodeIfPresent(ConsoleSize, forKey: .ConsoleSize)
+        try c.encodeIfPresent(AttachStdin, forKey: .AttachStdin)
+        try c.encodeIfPresent(AttachStderr, forKey: .AttachStderr)
+        try c.encodeIfPresent(AttachStdout, forKey: .AttachStdout)
+        try c.encodeIfPresent(DetachKeys, forKey: .DetachKeys)
+        try c.encodeIfPresent(Env, forKey: .Env)
+        try c.encodeIfPresent(WorkingDir, forKey: .WorkingDir)
+        try c.encodeIfPresent(Cmd, forKey: .Cmd)
+    }
 }
 
 /// `POST /exec/{id}/start` body.
@@ -78,8 +114,8 @@ public struct ExecInspect: Codable, Sendable {
         }
     }
     public init(ID: String, ContainerID: String, Running: Bool, ExitCode: Int?, Pid: Int, OpenStdin: Bool,
-                OpenStdout: Bool, OpenStderr: Bool, ProcessConfig: ProcessConfig) {
-        self.CanRemove = false; self.ContainerID = ContainerID; self.DetachKeys = ""; self.ExitCode = ExitCode.map { .number(JSONNumber($0)) } ?? .null
+                OpenStdout: Bool, OpenStderr: Bool, ProcessConfig: ProcessConfig, DetachKeys: String = "") {
+        self.CanRemove = false; self.ContainerID = ContainerID; self.DetachKeys = DetachKeys; self.ExitCode = ExitCode.map { .number(JSONNumber($0)) } ?? .null
         self.ID = ID; self.OpenStderr = OpenStderr; self.OpenStdin = OpenStdin; self.OpenStdout = OpenStdout
         self.ProcessConfig = ProcessConfig; self.Running = Running; self.Pid = Pid
     }

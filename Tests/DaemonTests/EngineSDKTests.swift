@@ -143,6 +143,18 @@ final class EngineSDKTests: EngineTestCase {
         # ctrl-a y is no detach sequence: it reaches cat, which echoes it.
         print(session('ctrl-a,x', b'\\x01y\\n', b'\\x01x'))
         c.reload(); print(c.status)
+        # An exec with its own keys: the client goes, the exec's process stays.
+        e = client.api.exec_create(c.id, ['sh', '-c', 'read x; echo never'], stdin=True, detach_keys='ctrl-x,x')
+        print(client.api.exec_inspect(e['Id'])['DetachKeys'])
+        s = client.api.exec_start(e['Id'], socket=True)
+        s._sock.sendall(b'\\x18x')
+        s._sock.settimeout(10)
+        print(s._sock.recv(4096))
+        print(client.api.exec_inspect(e['Id'])['Running'])
+        try:
+            client.api.exec_create(c.id, ['true'], detach_keys='ctrl-1')
+        except docker.errors.APIError as err:
+            print(err.status_code, err.explanation)
         try:
             client.api.attach_socket(c.id, params={'stdin': 1, 'stream': 1, 'detachKeys': 'ctrl-1'})
             print('accepted bad keys')
@@ -152,12 +164,13 @@ final class EngineSDKTests: EngineTestCase {
         XCTAssertEqual(r.status, 0, "\(r)\n\(engine.daemonLog.suffix(2000))")
         // After the keys the connection just ends: no more output, the container still runs.
         XCTAssertEqual(r.stdout.split(separator: "\n").map(String.init), [
-            "b''", "running", "b''", "running", "400 Invalid detach keys (ctrl-1) provided",
+            "b''", "running", "b''", "running", "ctrl-x,x", "b''", "True", "400 Invalid escape keys (ctrl-1) provided",
+            "400 Invalid detach keys (ctrl-1) provided",
         ])
         let until = Int(Date().timeIntervalSince1970) + 1
         let detaches = ok(engine.docker(["events", "--since", "\(since)", "--until", "\(until)", "--filter", "container=\(name)",
-                                         "--filter", "event=detach", "--format", "{{.Action}}"]))
-        XCTAssertEqual(detaches, "detach\ndetach")
+                                         "--format", "{{.Action}}"]))
+        XCTAssertEqual(detaches.split(separator: "\n").filter { $0.contains("detach") }, ["detach", "detach", "exec_detach"])
     }
 
 }

@@ -26,6 +26,9 @@ extension ContainerEngine {
             throw EngineError.conflict("Container \(r.ID) is paused, unpause the container before exec")
         }
         guard let cmd = config.Cmd, !cmd.isEmpty else { throw EngineError.invalid("No exec command specified") }
+        if let keys = config.DetachKeys, !keys.isEmpty {
+            do { _ = try DetachKeys(parsing: keys) } catch { throw EngineError.invalid("Invalid escape keys (\(keys)) provided") }
+        }
         let id = Identifiers.random()
         state.with {
             execs[id] = ExecRecord(id: id, containerID: r.ID, config: config)
@@ -44,7 +47,8 @@ extension ContainerEngine {
                            OpenStderr: x.config.AttachStderr ?? true,
                            ProcessConfig: .init(arguments: Array(cmd.dropFirst()), entrypoint: cmd.first ?? "",
                                                 privileged: x.config.Privileged ?? false, tty: x.config.Tty ?? false,
-                                                user: x.config.User ?? ""))
+                                                user: x.config.User ?? ""),
+                           DetachKeys: x.config.DetachKeys ?? "")
     }
 
     /// `POST /exec/{id}/start`. Detached: returns once it runs. Attached: streams through
@@ -70,7 +74,10 @@ extension ContainerEngine {
                                   output: output)
             let info = try supervisor.call(SupervisorMethod.get, TaskRef(id: r.ID), TaskInfo.self)
             s.connect(shimAddress: info.shimAddress, execID: id)
-            if wantsStdin, let input { s.forwardStdin(closeAtEnd: !tty, read: input) }
+            if wantsStdin, let input {
+                let keys = (x.config.DetachKeys).flatMap { $0.isEmpty ? nil : try? DetachKeys(parsing: $0) } ?? .default
+                s.forwardStdin(closeAtEnd: !tty, detachKeys: keys, read: input)
+            }
             session = s
         }
         let pid: PidResult
@@ -84,7 +91,11 @@ extension ContainerEngine {
         markExecStarted(id, pid: Int(pid.pid))
         emit("exec_start: \((x.config.Cmd ?? []).joined(separator: " "))", r, extra: ["execID": id])
         session?.waitDone()
-        if session != nil { _ = waitExec(id, seconds: 10) }
+        if session?.detached == true {
+            emit("exec_detach", r, extra: ["execID": id])
+        } else if session != nil {
+            _ = waitExec(id, seconds: 10)
+        }
     }
 
     func execExited(_ execID: String, status: Int) {
