@@ -108,6 +108,13 @@ final class EngineVolumeTests: EngineTestCase {
         let before = Set(ok(engine.docker(["volume", "ls", "-q"])).split(separator: "\n").map(String.init))
         ok(engine.docker(["run", "--rm", "-v", "/gone", "-v", "\(named):/owned", image, "true"]))
         XCTAssertEqual(Set(ok(engine.docker(["volume", "ls", "-q"])).split(separator: "\n").map(String.init)), before)
+        // A create that fails half-way through its volumes leaves none of the new anonymous ones.
+        let failed = engine.curl(["-s", "-w", " %{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d",
+                                  "{\"Image\": \"busybox\", \"HostConfig\": {\"Binds\": [\"/anon\"], \"Mounts\": [{\"Type\": \"volume\", "
+                                  + "\"Source\": \"x-\(getpid())\", \"Target\": \"/x\", \"VolumeOptions\": {\"DriverConfig\": {\"Name\": \"nosuch\"}}}]}}",
+                                  "http://d/containers/create"])
+        XCTAssertTrue(failed.stdout.contains("error looking up volume plugin nosuch") && failed.stdout.hasSuffix(" 404"), failed.stdout)
+        XCTAssertEqual(Set(ok(engine.docker(["volume", "ls", "-q"])).split(separator: "\n").map(String.init)), before)
         // -v /path on the command line, and rm without -v keeps the volume (prune takes it).
         let keep = "keep-\(getpid())"
         ok(engine.docker(["run", "--name", keep, "-v", "/scratch", "busybox", "touch", "/scratch/x"]))

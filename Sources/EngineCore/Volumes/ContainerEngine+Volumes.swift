@@ -120,8 +120,14 @@ extension ContainerEngine {
                     driver = dc["Name"]?.text
                     if case .object(let o)? = dc["Options"] { driverOpts = Dictionary(o.map { ($0.key, $0.value.text ?? "") }, uniquingKeysWith: { a, _ in a }) }
                 }
-                let v = try createVolume(VolumeCreateRequest(Name: p.source.isEmpty ? nil : p.source, Driver: driver,
+                let v: Volume
+                do {
+                    v = try createVolume(VolumeCreateRequest(Name: p.source.isEmpty ? nil : p.source, Driver: driver,
                                                              DriverOpts: driverOpts, Labels: labels))
+                } catch {
+                    removeAnonymousVolumes("(being created)", out)   // the ones made for this container so far
+                    throw error
+                }
                 out.append(DockerAPI.MountPoint(Type: "volume", Name: v.Name, Source: v.Mountpoint, Destination: p.destination,
                                                 Driver: v.Driver, Mode: p.mode.isEmpty && !p.source.isEmpty ? "z" : p.mode,
                                                 RW: p.readWrite, Propagation: ""))
